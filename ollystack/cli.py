@@ -1,0 +1,292 @@
+"""`ollystack` command line. Every command that shows data takes `--json` for machines."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import httpx
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import ConfigError, Settings, load_settings
+from .store import SchemaTooNewError, Store, StoreBusy, StoreConfigError
+from .store.queries import Filters, get_trace, search_logs, search_metrics, search_traces
+from .web.api import parse_attrs
+
+app = typer.Typer(
+    help="OllyStack: observability ChatOps and AI investigations.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+config_app = typer.Typer(help="Settings.", no_args_is_help=True)
+db_app = typer.Typer(help="The ClickHouse store.", no_args_is_help=True)
+query_app = typer.Typer(help="A quick look at stored telemetry.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+app.add_typer(query_app, name="query")
+
+console = Console()
+err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON only")]
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def _open_store(s: Settings) -> Store:
+    try:
+        return Store(s.clickhouse_url, cluster=s.clickhouse_cluster, ttl_days=s.ttl_days)
+    except StoreConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _api_get(s: Settings, path: str, params: list[tuple[str, str]]) -> Any:
+    """Ask the running service, for when it holds the embedded store."""
+    url = f"http://127.0.0.1:{s.api_port}{path}"
+    headers = {}
+    if s.api_keys:
+        headers["x-ollystack-api-key"] = next(iter(s.api_keys))
+    try:
+        resp = httpx.get(url, params=params, headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        err.print(f"[red]the embedded store is locked by another process and its API at {url} did not answer[/red]")
+        raise typer.Exit(1) from exc
+    if resp.status_code != 200:
+        err.print(f"[red]{url}: HTTP {resp.status_code}: {resp.text}[/red]")
+        raise typer.Exit(1)
+    return resp.json()
+
+
+@app.command()
+def serve() -> None:
+    """Run the OTLP receivers (HTTP 4318, gRPC 4317) and the API (8080) until stopped."""
+    from .server import serve as run
+
+    s = _settings()
+    try:
+        run(s)
+    except (StoreConfigError, SchemaTooNewError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        pass
+
+
+@config_app.command("show")
+def config_show(as_json: JsonOpt = False) -> None:
+    """Print the effective settings, secrets masked."""
+    data = _settings().masked()
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table("setting", "value", title="OllyStack settings")
+    for key, value in data.items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@db_app.command("migrate")
+def db_migrate(as_json: JsonOpt = False) -> None:
+    """Create or upgrade the schema; safe to run again."""
+    s = _settings()
+    try:
+        store = _open_store(s)
+    except StoreBusy:
+        err.print("[yellow]the service is running and migrated the store when it started[/yellow]")
+        raise typer.Exit(0) from None
+    try:
+        report = store.migrate()
+    except SchemaTooNewError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from exc
+    finally:
+        store.close()
+    if as_json:
+        _emit_json(report.__dict__)
+        return
+    applied = ", ".join(report.applied) or "nothing to apply"
+    console.print(f"schema version {report.before} -> {report.after}: {applied}")
+    if report.ttl_changed:
+        console.print(f"retention changed on: {', '.join(report.ttl_changed)}")
+
+
+@db_app.command("stats")
+def db_stats(as_json: JsonOpt = False) -> None:
+    """Rows, size and time range of every table."""
+    s = _settings()
+    try:
+        store = _open_store(s)
+        try:
+            data = {"schema_version": store.schema_version(), "tables": [t.__dict__ for t in store.table_stats()]}
+        finally:
+            store.close()
+    except StoreBusy:
+        data = _api_get(s, "/api/v1/db/stats", [])
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table("table", "rows", "on disk", "ratio", "parts", "oldest", "newest",
+                  title=f"schema version {data['schema_version']}")  # fmt: skip
+    for t in data["tables"]:
+        ratio = f"{t['uncompressed_bytes'] / t['bytes_on_disk']:.1f}x" if t["bytes_on_disk"] else "-"
+        table.add_row(t["table"], f"{t['rows']:,}", _size(t["bytes_on_disk"]), ratio, str(t["parts"]),
+                      t["oldest"] or "-", t["newest"] or "-")  # fmt: skip
+    console.print(table)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n:.1f} TiB"
+
+
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+
+
+def parse_since(text: str) -> timedelta:
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise typer.BadParameter(f"{text!r}: use a number and s, m, h, d or w (e.g. 15m, 2h, 7d)")
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: n})
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time") from exc
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+Service = Annotated[str | None, typer.Option("--service", "-s", help="service.name")]
+Since = Annotated[str, typer.Option(help="look back this far (15m, 2h, 7d); ignored with --from")]
+From = Annotated[str | None, typer.Option("--from", help="ISO-8601 start")]
+To = Annotated[str | None, typer.Option("--to", help="ISO-8601 end")]
+Attr = Annotated[list[str] | None, typer.Option("--attr", "-a", help="key=value (repeatable)")]
+Limit = Annotated[int, typer.Option(min=1, max=10_000)]
+Tenant = Annotated[str, typer.Option(help="tenant to read")]
+
+
+def _filters(service: str | None, since: str, start: str | None, end: str | None, attr: list[str] | None,
+             limit: int) -> Filters:  # fmt: skip
+    try:
+        attributes = parse_attrs(attr)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    t_end = parse_time(end) if end else None
+    t_start = parse_time(start) if start else (t_end or datetime.now(UTC)) - parse_since(since)
+    return Filters(service=service, start=t_start, end=t_end, attributes=attributes, limit=limit)
+
+
+def _api_params(f: Filters, **extra: str | None) -> list[tuple[str, str]]:
+    params = [("limit", str(f.limit))]
+    if f.service:
+        params.append(("service", f.service))
+    if f.start:
+        params.append(("from", f.start.isoformat()))
+    if f.end:
+        params.append(("to", f.end.isoformat()))
+    params += [("attr", f"{k}={v}") for k, v in f.attributes.items()]
+    params += [(k, v) for k, v in extra.items() if v]
+    return params
+
+
+def _run_query(s: Settings, tenant: str, local: Any, api_path: str, api_params: list[tuple[str, str]]) -> list[dict]:
+    try:
+        store = _open_store(s)
+    except StoreBusy:
+        return _api_get(s, api_path, api_params)["rows"]
+    try:
+        return local(store.scope(tenant))
+    finally:
+        store.close()
+
+
+def _show(rows: list[dict], columns: list[str], title: str, as_json: bool) -> None:
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table(*columns, title=f"{title} ({len(rows)})")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in list(value.items())[:4]) + (" …" if len(value) > 4 else "")
+    return "" if value is None else str(value)
+
+
+@query_app.command("traces")
+def query_traces(service: Service = None, since: Since = "1h", start: From = None, end: To = None,
+                 attr: Attr = None, limit: Limit = 50, tenant: Tenant = "default",
+                 as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Recent spans."""
+    s = _settings()
+    f = _filters(service, since, start, end, attr, limit)
+    rows = _run_query(s, tenant, lambda sc: search_traces(sc, f), "/api/v1/traces", _api_params(f))
+    _show(rows, ["Timestamp", "ServiceName", "SpanName", "DurationMs", "StatusCode", "TraceId"], "spans", as_json)
+
+
+@query_app.command("trace")
+def query_trace(trace_id: str, tenant: Tenant = "default", as_json: JsonOpt = False) -> None:
+    """Every span of one trace."""
+    s = _settings()
+    rows = _run_query(s, tenant, lambda sc: get_trace(sc, trace_id), f"/api/v1/traces/{trace_id}", [])
+    _show(rows, ["Timestamp", "ServiceName", "SpanName", "DurationMs", "StatusCode", "SpanId", "ParentSpanId"],
+          f"trace {trace_id}", as_json)  # fmt: skip
+
+
+@query_app.command("logs")
+def query_logs(service: Service = None, since: Since = "1h", start: From = None, end: To = None,
+               attr: Attr = None, limit: Limit = 50, tenant: Tenant = "default",
+               contains: Annotated[str | None, typer.Option(help="substring of the body")] = None,
+               as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Recent log records."""
+    s = _settings()
+    f = _filters(service, since, start, end, attr, limit)
+    rows = _run_query(s, tenant, lambda sc: search_logs(sc, f, contains), "/api/v1/logs",
+                      _api_params(f, contains=contains))  # fmt: skip
+    _show(rows, ["Timestamp", "ServiceName", "SeverityText", "Body"], "log records", as_json)
+
+
+@query_app.command("metrics")
+def query_metrics(service: Service = None, since: Since = "1h", start: From = None, end: To = None,
+                  attr: Attr = None, limit: Limit = 50, tenant: Tenant = "default",
+                  name: Annotated[str | None, typer.Option(help="metric name")] = None,
+                  as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Recent metric points of every kind."""
+    s = _settings()
+    f = _filters(service, since, start, end, attr, limit)
+    rows = _run_query(s, tenant, lambda sc: search_metrics(sc, f, name), "/api/v1/metrics",
+                      _api_params(f, name=name))  # fmt: skip
+    _show(rows, ["TimeUnix", "ServiceName", "MetricName", "Kind", "Value", "MetricUnit", "Attributes"],
+          "metric points", as_json)  # fmt: skip
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Receivers: OTLP over HTTP and gRPC, batching with acknowledgement after commit."""

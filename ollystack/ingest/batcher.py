@@ -1,0 +1,198 @@
+"""Micro-batching with acknowledgement after commit.
+
+Receivers `submit` a checked request and await it; a writer thread groups waiting requests by
+signal and tenant, commits each group in one INSERT, and only then resolves their futures, so
+an acknowledged export is on disk. A batch is flushed when it is big enough, when its oldest
+request has waited `max_delay`, or as soon as no other request is being received — the last
+rule gives low latency when idle and large batches under load (group commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .selfmetrics import IngestMetrics
+
+log = logging.getLogger(__name__)
+
+WriteFn = Callable[[str, str, Sequence[bytes]], None]
+
+
+class Overloaded(Exception):
+    """The queue is full; the client should retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"ingest queue is full; retry in {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+class CommitFailed(Exception):
+    """The store did not take the batch; nothing was acknowledged and the client may retry."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ShuttingDown(Exception):
+    """The service is stopping and accepts no new data."""
+
+
+@dataclass
+class _Pending:
+    signal: str
+    tenant: str
+    payload: bytes
+    items: int
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[None]
+    enqueued: float = field(default_factory=time.monotonic)
+
+
+class Batcher:
+    def __init__(
+        self,
+        write: WriteFn,
+        metrics: IngestMetrics,
+        *,
+        max_batch_items: int = 50_000,
+        max_delay: float = 0.2,
+        max_queue_items: int = 500_000,
+        is_permanent_error: Callable[[Exception], bool] = lambda exc: False,
+    ) -> None:
+        self._write = write
+        self._metrics = metrics
+        self.max_batch_items = max_batch_items
+        self.max_delay = max_delay
+        self.max_queue_items = max_queue_items
+        self._is_permanent = is_permanent_error
+        self._cond = threading.Condition()
+        self._pending: list[_Pending] = []
+        self._pending_items = 0
+        self._queued_items = 0  # pending plus the batch being committed
+        self._arriving = 0
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._rate = 20_000.0  # items/s, smoothed; sizes Retry-After
+
+    # -- receiver side ----------------------------------------------------------------------
+    def arriving(self) -> _Arrival:
+        """Context manager a receiver holds while it reads and checks a request."""
+        return _Arrival(self)
+
+    async def submit(self, signal: str, tenant: str, payload: bytes, items: int) -> None:
+        """Queue one checked request and wait until it is committed (or raise)."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        with self._cond:
+            if self._closing:
+                raise ShuttingDown("OllyStack is shutting down")
+            if self._queued_items + items > self.max_queue_items and self._queued_items > 0:
+                raise Overloaded(self.retry_after())
+            self._pending.append(_Pending(signal, tenant, payload, items, loop, fut))
+            self._pending_items += items
+            self._queued_items += items
+            self._metrics.queue_items.set(self._queued_items)
+            self._cond.notify()
+        await asyncio.shield(fut)
+
+    def retry_after(self) -> float:
+        return min(30.0, max(1.0, self._queued_items / max(self._rate, 1.0)))
+
+    @property
+    def queued_items(self) -> int:
+        return self._queued_items
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="ollystack-batcher", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop taking requests, commit everything already taken, then return."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- writer thread -----------------------------------------------------------------------
+    def _ready(self) -> bool:
+        if not self._pending:
+            return False
+        if self._closing or self._pending_items >= self.max_batch_items or self._arriving == 0:
+            return True
+        return time.monotonic() - self._pending[0].enqueued >= self.max_delay
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._ready():
+                    if self._closing and not self._pending:
+                        return
+                    self._cond.wait(timeout=0.002 if self._pending else 0.5)
+                batch, self._pending = self._pending, []
+                self._pending_items = 0
+            self._commit(batch)
+            with self._cond:
+                self._queued_items -= sum(p.items for p in batch)
+                self._metrics.queue_items.set(self._queued_items)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        groups: dict[tuple[str, str], list[_Pending]] = {}
+        for p in batch:
+            groups.setdefault((p.signal, p.tenant), []).append(p)
+        for (signal, tenant), members in groups.items():
+            items = sum(p.items for p in members)
+            started = time.perf_counter()
+            try:
+                self._write(signal, tenant, [p.payload for p in members])
+            except Exception as exc:  # noqa: BLE001 - any store failure must reach the waiting clients
+                self._metrics.commit_failures.labels(signal).inc()
+                if len(members) > 1:
+                    log.warning("batch of %d %s requests failed (%s); retrying one by one", len(members), signal, exc)
+                    for p in members:
+                        self._commit([p])
+                    continue
+                permanent = self._is_permanent(exc)
+                log.error("commit of %d %s failed: %s", items, signal, exc)
+                _resolve(members, CommitFailed(str(exc), retryable=not permanent))
+                continue
+            elapsed = time.perf_counter() - started
+            self._rate = 0.8 * self._rate + 0.2 * (items / max(elapsed, 1e-6))
+            self._metrics.batch_items.labels(signal).observe(items)
+            self._metrics.commit_seconds.labels(signal).observe(elapsed)
+            _resolve(members, None)
+
+
+def _resolve(members: list[_Pending], exc: Exception | None) -> None:
+    for p in members:
+        p.loop.call_soon_threadsafe(_set_result, p.future, exc)
+
+
+def _set_result(fut: asyncio.Future[None], exc: Exception | None) -> None:
+    if fut.done():
+        return
+    if exc is None:
+        fut.set_result(None)
+    else:
+        fut.set_exception(exc)
+
+
+class _Arrival:
+    def __init__(self, batcher: Batcher) -> None:
+        self._b = batcher
+
+    def __enter__(self) -> None:
+        with self._b._cond:
+            self._b._arriving += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._b._cond:
+            self._b._arriving -= 1
+            self._b._cond.notify()

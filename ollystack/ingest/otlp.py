@@ -1,0 +1,232 @@
+"""Decode, validate and answer OTLP export requests (protobuf or the OTLP JSON encoding).
+
+Python only parses and checks; the engine decodes the bytes into rows (see store.otlp_schema).
+Invalid items are dropped one by one and reported as partial success, as the spec asks.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError, Message
+from google.rpc import status_pb2
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+Signal = Literal["traces", "logs", "metrics"]
+SIGNALS: tuple[Signal, ...] = ("traces", "logs", "metrics")
+REQUEST_TYPES: dict[str, type[Message]] = {
+    "traces": ExportTraceServiceRequest,
+    "logs": ExportLogsServiceRequest,
+    "metrics": ExportMetricsServiceRequest,
+}
+RESPONSE_TYPES: dict[str, type[Message]] = {
+    "traces": ExportTraceServiceResponse,
+    "logs": ExportLogsServiceResponse,
+    "metrics": ExportMetricsServiceResponse,
+}
+REJECTED_FIELD = {"traces": "rejected_spans", "logs": "rejected_log_records", "metrics": "rejected_data_points"}
+#: JSON keys whose values OTLP/JSON encodes as hex instead of protobuf-JSON's base64
+_HEX_KEYS = frozenset({"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"})
+#: user data: a key called traceId inside attributes or a log body stays as it is
+_USER_DATA_KEYS = frozenset({"attributes", "filteredAttributes", "filtered_attributes", "body"})
+_ZERO_TRACE = b"\0" * 16
+
+
+class DecodeFailed(ValueError):
+    """The body is not a valid OTLP export request; the message says where."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request ready to store: its bytes and what the partial-success answer must say."""
+
+    payload: bytes
+    accepted: int
+    rejected: int
+    error_message: str
+
+
+def decode_protobuf(signal: Signal, body: bytes) -> Message:
+    msg = REQUEST_TYPES[signal]()
+    try:
+        msg.ParseFromString(body)
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        raise DecodeFailed(f"invalid protobuf {msg.DESCRIPTOR.name}: {exc}") from exc
+    return msg
+
+
+def _hex_to_b64(value: Any, path: str) -> Any:
+    if not isinstance(value, str):
+        raise DecodeFailed(f"{path}: expected a hex string, got {type(value).__name__}")
+    try:
+        return base64.b64encode(bytes.fromhex(value)).decode()
+    except ValueError as exc:
+        raise DecodeFailed(f"{path}: {value!r} is not hex") from exc
+
+
+def _fix_ids(node: Any, path: str = "$") -> Any:
+    """Rewrite OTLP/JSON hex ids into the base64 protobuf-JSON expects, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _HEX_KEYS:
+                node[key] = _hex_to_b64(value, f"{path}.{key}")
+            elif key not in _USER_DATA_KEYS and isinstance(value, dict | list):
+                _fix_ids(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _fix_ids(item, f"{path}[{i}]")
+    return node
+
+
+def decode_json(signal: Signal, body: bytes) -> Message:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeFailed(f"invalid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DecodeFailed("invalid OTLP/JSON: the top level must be an object")
+    _fix_ids(data)
+    msg = REQUEST_TYPES[signal]()
+    try:
+        json_format.ParseDict(data, msg, ignore_unknown_fields=True)
+    except (json_format.ParseError, ValueError, TypeError, binascii.Error) as exc:
+        raise DecodeFailed(f"invalid OTLP/JSON {msg.DESCRIPTOR.name}: {exc}") from exc
+    return msg
+
+
+class _Rejects:
+    def __init__(self) -> None:
+        self.count = 0
+        self.reasons: list[str] = []
+
+    def add(self, why: str, n: int = 1) -> None:
+        self.count += n
+        if why not in self.reasons and len(self.reasons) < 5:
+            self.reasons.append(why)
+
+
+def _keep(repeated: Any, keep: list[Any]) -> None:
+    kept = [type(m)() for m in keep]
+    for new, old in zip(kept, keep, strict=True):
+        new.CopyFrom(old)
+    del repeated[:]
+    repeated.extend(kept)
+
+
+def _check_traces(msg: Any, rej: _Rejects) -> int:
+    accepted = 0
+    for rs in msg.resource_spans:
+        for ss in rs.scope_spans:
+            bad = False
+            for span in ss.spans:
+                tid, sid, parent = span.trace_id, span.span_id, span.parent_span_id
+                if len(tid) != 16 or tid == _ZERO_TRACE or len(sid) != 8 or len(parent) not in (0, 8):
+                    bad = True
+                    break
+            if not bad:
+                accepted += len(ss.spans)
+                continue
+            good = []
+            for span in ss.spans:
+                tid, sid, parent = span.trace_id, span.span_id, span.parent_span_id
+                if len(tid) != 16 or tid == _ZERO_TRACE:
+                    rej.add(f"span {span.name!r}: trace_id must be 16 bytes, not all zero")
+                elif len(sid) != 8:
+                    rej.add(f"span {span.name!r}: span_id must be 8 bytes")
+                elif len(parent) not in (0, 8):
+                    rej.add(f"span {span.name!r}: parent_span_id must be empty or 8 bytes")
+                else:
+                    good.append(span)
+            _keep(ss.spans, good)
+            accepted += len(good)
+    return accepted
+
+
+def _check_logs(msg: Any, rej: _Rejects) -> int:
+    accepted = 0
+    for rl in msg.resource_logs:
+        for sl in rl.scope_logs:
+            good = []
+            for rec in sl.log_records:
+                if len(rec.trace_id) not in (0, 16) or len(rec.span_id) not in (0, 8):
+                    rej.add("log record: trace_id must be empty or 16 bytes, span_id empty or 8 bytes")
+                else:
+                    good.append(rec)
+            if len(good) != len(sl.log_records):
+                _keep(sl.log_records, good)
+            accepted += len(good)
+    return accepted
+
+
+def _check_metrics(msg: Any, rej: _Rejects) -> int:
+    accepted = 0
+    for rm in msg.resource_metrics:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                kind = metric.WhichOneof("data")
+                if kind is None:
+                    continue  # no points, nothing to store or reject
+                points = getattr(metric, kind).data_points
+                if kind != "histogram":
+                    accepted += len(points)
+                    continue
+                good = []
+                for dp in points:
+                    n_counts, n_bounds = len(dp.bucket_counts), len(dp.explicit_bounds)
+                    if n_counts and n_counts != n_bounds + 1:
+                        rej.add(
+                            f"histogram {metric.name!r}: {n_counts} bucket counts for {n_bounds} bounds "
+                            "(must be bounds + 1)"
+                        )
+                    else:
+                        good.append(dp)
+                if len(good) != len(points):
+                    _keep(points, good)
+                accepted += len(good)
+    return accepted
+
+
+_CHECKS = {"traces": _check_traces, "logs": _check_logs, "metrics": _check_metrics}
+
+
+def check(signal: Signal, msg: Message) -> Checked:
+    """Drop invalid items, count the rest, and serialize what the engine will decode."""
+    rej = _Rejects()
+    accepted = _CHECKS[signal](msg, rej)
+    msg.DiscardUnknownFields()
+    return Checked(msg.SerializeToString(), accepted, rej.count, "; ".join(rej.reasons))
+
+
+def response_bytes(signal: Signal, checked: Checked | None, as_json: bool) -> bytes:
+    """The Export*ServiceResponse, with partial_success only when something was rejected."""
+    resp = RESPONSE_TYPES[signal]()
+    if checked is not None and checked.rejected:
+        setattr(resp.partial_success, REJECTED_FIELD[signal], checked.rejected)
+        resp.partial_success.error_message = checked.error_message
+    if as_json:
+        return json_format.MessageToJson(resp, indent=None).encode()
+    return resp.SerializeToString()
+
+
+def status_bytes(code: int, message: str, as_json: bool) -> bytes:
+    """A google.rpc.Status body, as OTLP/HTTP asks for failed requests."""
+    status = status_pb2.Status(code=code, message=message)
+    if as_json:
+        return orjson.dumps({"code": code, "message": message})
+    return status.SerializeToString()

@@ -1,0 +1,34 @@
+"""The part of a receiver that is the same for HTTP and gRPC: check, submit, count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from .batcher import Batcher
+from .otlp import Checked, Signal, check
+from .selfmetrics import IngestMetrics
+
+
+@dataclass
+class Receiver:
+    batcher: Batcher
+    metrics: IngestMetrics
+
+    async def accept(self, signal: Signal, tenant: str, msg: Message, protocol: str) -> Checked:
+        """Store the valid items of a decoded request; return what to report back.
+
+        Raises the batcher's Overloaded / CommitFailed / ShuttingDown; nothing is acknowledged then.
+        """
+        checked = check(signal, msg)
+        if checked.rejected:
+            self.metrics.items.labels(signal, "rejected").inc(checked.rejected)
+        if checked.accepted:
+            await self.batcher.submit(signal, tenant, checked.payload, checked.accepted)
+            self.metrics.items.labels(signal, "accepted").inc(checked.accepted)
+        self.reject_or_ok(signal, protocol, "ok" if not checked.rejected else "partial")
+        return checked
+
+    def reject_or_ok(self, signal: str, protocol: str, result: str) -> None:
+        self.metrics.requests.labels(signal, protocol, result).inc()

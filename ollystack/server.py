@@ -1,0 +1,165 @@
+"""Composition root: one process with the OTLP receivers, the batcher, the store and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from .config import Settings, mask_url
+from .ingest.batcher import Batcher
+from .ingest.otlp_grpc import otlp_grpc_server
+from .ingest.otlp_http import otlp_http_app
+from .ingest.receiver import Receiver
+from .ingest.selfmetrics import IngestMetrics
+from .store import Store
+from .tenancy import ApiKeys
+from .web.api import create_api
+
+log = logging.getLogger("ollystack")
+
+# ClickHouse error codes that mean "this data can never be stored" rather than "try later"
+_PERMANENT_CODES = {27, 117, 6, 26, 69, 70, 72, 444, 570, 33, 32}
+
+
+def _is_permanent(exc: Exception) -> bool:
+    code = getattr(exc, "code", None)
+    if code is None and str(exc).startswith("Code: "):
+        head = str(exc)[6:].split(".")[0]
+        code = int(head) if head.isdigit() else None
+    return code in _PERMANENT_CODES
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the service stops both servers in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Endpoints:
+    otlp_http: int
+    otlp_grpc: int
+    api: int
+
+
+class Service:
+    """`ollystack serve`: start everything, run until told to stop, then flush and close."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = IngestMetrics()
+        self.keys = ApiKeys(settings.api_keys)
+        self.store: Store | None = None
+        self.batcher: Batcher | None = None
+        self._stop = asyncio.Event()
+        self._stopping = False
+
+    def open_store(self) -> Store:
+        store = Store(
+            self.settings.clickhouse_url, cluster=self.settings.clickhouse_cluster, ttl_days=self.settings.ttl_days
+        )
+        report = store.migrate()
+        if report.applied:
+            log.info("schema migrated to version %d (%s)", report.after, ", ".join(report.applied))
+        return store
+
+    def ready(self) -> tuple[bool, str]:
+        if self._stopping:
+            return False, "shutting down"
+        if self.store is None or not self.store.ping():
+            return False, "store unreachable"
+        assert self.batcher is not None
+        if self.batcher.queued_items >= self.batcher.max_queue_items:
+            return False, "ingest queue full"
+        return True, "ready"
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        s = self.settings
+        self.store = store = await asyncio.to_thread(self.open_store)
+        self.batcher = batcher = Batcher(
+            store.insert_otlp,
+            self.metrics,
+            max_batch_items=s.batch_max_items,
+            max_delay=s.batch_max_delay_ms / 1000,
+            max_queue_items=s.queue_max_items,
+            is_permanent_error=_is_permanent,
+        )
+        batcher.start()
+        receiver = Receiver(batcher, self.metrics)
+        api = create_api(store, self.keys, metrics_text=self.metrics.render, ready=self.ready)
+        otlp_app = otlp_http_app(
+            receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]
+        )
+        servers = [
+            _Server(
+                uvicorn.Config(
+                    app,
+                    host=s.bind_host,
+                    port=port,
+                    log_level="warning",
+                    lifespan="off",
+                    access_log=False,
+                    timeout_graceful_shutdown=30,
+                )
+            )
+            for app, port in ((otlp_app, s.otlp_http_port), (api, s.api_port))
+        ]
+        grpc_server = otlp_grpc_server(receiver, self.keys, max_body=s.max_request_bytes)
+        grpc_port = grpc_server.add_insecure_port(f"{s.bind_host}:{s.otlp_grpc_port}")
+        await grpc_server.start()
+        tasks = [asyncio.create_task(srv.serve()) for srv in servers]
+        while not all(srv.started for srv in servers):
+            if any(t.done() for t in tasks):
+                for t in tasks:
+                    if t.done() and t.exception():
+                        raise t.exception()  # type: ignore[misc]
+                raise RuntimeError("an HTTP listener failed to start (port in use?)")
+            await asyncio.sleep(0.01)
+        ports = [srv.servers[0].sockets[0].getsockname()[1] for srv in servers]
+        self.endpoints = Endpoints(otlp_http=ports[0], otlp_grpc=grpc_port, api=ports[1])
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.request_stop)
+        print(
+            f"ollystack ready otlp_http={s.bind_host}:{ports[0]} otlp_grpc={s.bind_host}:{grpc_port} "
+            f"api={s.bind_host}:{ports[1]} store={mask_url(s.clickhouse_url)}",
+            flush=True,
+        )
+        await self._stop.wait()
+        # Stop taking connections; requests already in flight still wait for their commit.
+        self._stopping = True
+        log.info("stopping: finishing in-flight requests")
+        for srv in servers:
+            srv.should_exit = True
+        await grpc_server.stop(grace=10)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(batcher.close)
+        store.close()
+        log.info("stopped; every acknowledged item is committed")
+
+
+async def _health(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok\n")
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(Service(settings).run())

@@ -1,0 +1,17 @@
+"""ClickHouse storage: client factory, DDL, migrations and tenant-scoped reads."""
+
+from .client import StoreBusy, StoreConfigError, make_client
+from .migrate import SchemaTooNewError
+from .scope import TenantError, TenantScope
+from .store import Store, TableStats
+
+__all__ = [
+    "SchemaTooNewError",
+    "Store",
+    "StoreBusy",
+    "StoreConfigError",
+    "TableStats",
+    "TenantError",
+    "TenantScope",
+    "make_client",
+]

@@ -1,0 +1,77 @@
+"""Build the one clickhouse-connect `Client` the process uses, from a DSN.
+
+`chdb://<dir>` runs the real ClickHouse engine in-process (relative paths allowed);
+`http(s)://user:pass@host:8123/db` talks to a server or cluster.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+
+
+class StoreConfigError(ValueError):
+    """The ClickHouse URL cannot be used; the message says why."""
+
+
+def is_embedded(url: str) -> bool:
+    return url.startswith("chdb:")
+
+
+def embedded_path(url: str) -> Path:
+    """The data directory of a `chdb://` URL, absolute (`chdb://./x` and `chdb:///abs` both work)."""
+    rest = url[len("chdb://") :] if url.startswith("chdb://") else url[len("chdb:") :]
+    if not rest or rest in {"memory", ":memory:"}:
+        raise StoreConfigError("an in-memory chDB store would lose every row; give a directory")
+    return Path(rest).expanduser().resolve()
+
+
+class StoreBusy(RuntimeError):
+    """The embedded data directory is held by another process (usually `ollystack serve`)."""
+
+
+def embedded_in_use(path: Path) -> bool:
+    """True when another process holds the chDB directory (it flocks `<dir>/status`)."""
+    status = path / "status"
+    if not status.exists():
+        return False
+    with open(status, "rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
+
+
+def database_of(url: str) -> str:
+    """The database a URL names (`/db` path of a server URL); embedded stores use `default`."""
+    if is_embedded(url):
+        return "default"
+    return urlsplit(url).path.strip("/") or "default"
+
+
+def make_client(url: str, *, connect_timeout: int = 10) -> Client:
+    """Open the client for `url`; the embedded directory is created on first use."""
+    if is_embedded(url):
+        path = embedded_path(url)
+        path.mkdir(parents=True, exist_ok=True)
+        if embedded_in_use(path):
+            raise StoreBusy(f"the embedded store {path} is in use by another process (a running `ollystack serve`?)")
+        return clickhouse_connect.get_client(interface="chdb", path=str(path))
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"}:
+        raise StoreConfigError(
+            f"OLLYSTACK_CLICKHOUSE_URL scheme {parts.scheme!r} is not supported; "
+            "use chdb://<dir> or http(s)://user:pass@host:8123/db"
+        )
+    try:
+        return clickhouse_connect.get_client(
+            dsn=url, connect_timeout=connect_timeout, compress=False, autogenerate_session_id=False
+        )
+    except Exception as exc:  # surfaced as a configuration problem, with the cause
+        raise StoreConfigError(f"cannot connect to ClickHouse at {parts.hostname}:{parts.port}: {exc}") from exc

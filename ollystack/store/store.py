@@ -1,0 +1,153 @@
+"""The Store: one ClickHouse client per process, writes, migrations and tenant scopes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.insert import InsertContext
+
+from .client import database_of, is_embedded, make_client
+from .ddl import DDLOptions
+from .migrate import MigrationReport, current_version, latest_version, migrate
+from .otlp_schema import insert_settings, tenant_suffix
+from .scope import TenantScope, TenantTables, check_tenant
+
+
+@dataclass(frozen=True)
+class TableStats:
+    table: str
+    rows: int
+    bytes_on_disk: int
+    uncompressed_bytes: int
+    parts: int
+    oldest: str | None
+    newest: str | None
+
+
+_STAGING = {"traces": "otlp_traces_in", "logs": "otlp_logs_in", "metrics": "otlp_metrics_in"}
+
+
+class Store:
+    """Process-wide access to ClickHouse.
+
+    Embedded chDB allows one data directory per process, so the service opens exactly one Store
+    and hands it to everything that needs storage. Reads go through `scope(tenant)`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cluster: str | None = None,
+        ttl_days: dict[str, int] | None = None,
+        client: Client | None = None,
+    ) -> None:
+        self.url = url
+        self.embedded = is_embedded(url)
+        self.client = client or make_client(url)
+        self.options = DDLOptions(database=database_of(url), cluster=cluster, ttl_days=dict(ttl_days or {}))
+        self.tenant_tables = TenantTables(self.client, self.options.database)
+        self._insert_contexts: dict[tuple[str, tuple[str, ...]], InsertContext] = {}
+        self._write_lock = threading.Lock()
+
+    # -- schema -------------------------------------------------------------------------------
+    def migrate(self) -> MigrationReport:
+        report = migrate(self.client, self.options)
+        self.tenant_tables.refresh()
+        self._insert_contexts.clear()
+        return report
+
+    def schema_version(self) -> int:
+        return current_version(self.client, self.options)
+
+    @staticmethod
+    def code_schema_version() -> int:
+        return latest_version()
+
+    # -- writes -------------------------------------------------------------------------------
+    def insert_columns(self, table: str, column_names: Sequence[str], columns: Sequence[list[Any]]) -> int:
+        """Insert column-oriented data in one INSERT; returns the row count written.
+
+        When this returns, ClickHouse has written the part to disk: the row survives a kill -9.
+        """
+        if not columns or not columns[0]:
+            return 0
+        key = (table, tuple(column_names))
+        with self._write_lock:
+            ctx = self._insert_contexts.get(key)
+            if ctx is None:
+                ctx = self.client.create_insert_context(
+                    table=f"{self.options.database}.{table}",
+                    column_names=list(column_names),
+                    column_oriented=True,
+                )
+                self._insert_contexts[key] = ctx
+            ctx.data = list(columns)
+            try:
+                summary = self.client.insert(context=ctx)
+            finally:
+                ctx.data = None
+        return int(summary.written_rows) if summary.written_rows else len(columns[0])
+
+    def insert_otlp(self, signal: str, tenant: str, payloads: Sequence[bytes]) -> None:
+        """Insert serialized OTLP export requests of one signal for one tenant, in one INSERT.
+
+        Concatenated protobuf messages of one type are one message whose repeated fields hold
+        them all, so a batch of requests is simply their bytes joined; the engine decodes them
+        and the staging views write the telemetry tables. Durable when this returns.
+        """
+        if signal not in _STAGING:
+            raise ValueError(f"unknown signal {signal!r}")
+        body = b"".join(payloads) + tenant_suffix(check_tenant(tenant))
+        with self._write_lock:
+            self.client.raw_insert(
+                f"{self.options.database}.{_STAGING[signal]}",
+                insert_block=body,
+                settings=insert_settings(signal),
+                fmt="ProtobufSingle",
+            )
+
+    # -- reads --------------------------------------------------------------------------------
+    def scope(self, tenant: str) -> TenantScope:
+        return TenantScope(self.client, self.options.database, self.tenant_tables, check_tenant(tenant))
+
+    def table_stats(self) -> list[TableStats]:
+        """Size of every OllyStack table (all tenants: an operator's view, not a tenant read)."""
+        rows = self.client.query(
+            """
+            SELECT table, sum(rows), sum(bytes_on_disk), sum(data_uncompressed_bytes), count(),
+                   toString(min(min_time)), toString(max(max_time))
+            FROM system.parts
+            WHERE database = {db:String} AND active
+            GROUP BY table ORDER BY table
+            """,
+            parameters={"db": self.options.database},
+        ).result_rows
+        by_table = {r[0]: r for r in rows}
+        names = self.client.query(
+            "SELECT name FROM system.tables WHERE database = {db:String} AND engine LIKE '%MergeTree%' ORDER BY name",
+            parameters={"db": self.options.database},
+        ).result_rows
+        out = []
+        for (name,) in names:
+            r = by_table.get(name)
+            if r is None:
+                out.append(TableStats(name, 0, 0, 0, 0, None, None))
+                continue
+            oldest = None if r[5].startswith("1970") else r[5]
+            newest = None if r[6].startswith("1970") else r[6]
+            out.append(TableStats(name, int(r[1]), int(r[2]), int(r[3]), int(r[4]), oldest, newest))
+        return out
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.command("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not reachable" to a readiness probe
+            return False
+
+    def close(self) -> None:
+        self.client.close()

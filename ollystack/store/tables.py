@@ -1,0 +1,24 @@
+"""Names of the telemetry tables and the signal each belongs to."""
+
+from __future__ import annotations
+
+TRACES = "otel_traces"
+TRACE_ID_TS = "otel_traces_trace_id_ts"
+LOGS = "otel_logs"
+METRIC_KINDS = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
+METRICS = {kind: f"otel_metrics_{kind}" for kind in METRIC_KINDS}
+
+#: signal -> tables that hold it (retention is configured per signal)
+SIGNAL_TABLES: dict[str, tuple[str, ...]] = {
+    "traces": (TRACES, TRACE_ID_TS),
+    "logs": (LOGS,),
+    "metrics": tuple(METRICS.values()),
+}
+
+#: table -> the time expression its TTL is measured from
+TTL_COLUMN: dict[str, str] = {
+    TRACES: "toDateTime(Timestamp)",
+    TRACE_ID_TS: "Start",
+    LOGS: "TimestampTime",
+    **dict.fromkeys(METRICS.values(), "toDateTime(TimeUnix)"),
+}

@@ -1,0 +1,5 @@
+"""Organisations, tenants and API keys."""
+
+from .keys import ApiKeys, Unauthorized
+
+__all__ = ["ApiKeys", "Unauthorized"]

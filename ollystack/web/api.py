@@ -1,0 +1,103 @@
+"""The HTTP API: health, Prometheus metrics, and tenant-scoped JSON reads.
+
+The CLI uses the read endpoints when the embedded store is held by a running `ollystack serve`
+(chDB allows one process per data directory).
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import ORJSONResponse, PlainTextResponse, Response
+
+from ..store import Store
+from ..store.queries import Filters, get_trace, search_logs, search_metrics, search_traces
+from ..tenancy import ApiKeys, Unauthorized
+
+
+def parse_attrs(values: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"attribute filter {item!r} must be key=value")
+        out[key] = value
+    return out
+
+
+def create_api(
+    store: Store,
+    keys: ApiKeys,
+    *,
+    metrics_text: Callable[[], bytes],
+    ready: Callable[[], tuple[bool, str]],
+) -> FastAPI:
+    app = FastAPI(title="OllyStack API", version="1", default_response_class=ORJSONResponse)
+
+    def tenant(
+        authorization: Annotated[str | None, Header()] = None,
+        x_ollystack_api_key: Annotated[str | None, Header()] = None,
+    ) -> str:
+        try:
+            return keys.resolve(authorization, x_ollystack_api_key)
+        except Unauthorized as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+
+    Tenant = Annotated[str, Depends(tenant)]
+
+    def filters(
+        service: str | None = None,
+        start: datetime | None = Query(None, alias="from"),
+        end: datetime | None = Query(None, alias="to"),
+        attr: list[str] | None = Query(None),
+        limit: int = Query(100, ge=1, le=10_000),
+    ) -> Filters:
+        try:
+            return Filters(service=service, start=start, end=end, attributes=parse_attrs(attr), limit=limit)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    async def run(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    @app.get("/healthz", response_class=PlainTextResponse)
+    async def healthz() -> str:
+        return "ok\n"
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        ok, why = await asyncio.to_thread(ready)
+        return PlainTextResponse(why + "\n", status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(metrics_text(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/api/v1/traces")
+    async def traces(t: Tenant, f: Annotated[Filters, Depends(filters)]) -> Any:
+        return {"rows": await run(search_traces, store.scope(t), f)}
+
+    @app.get("/api/v1/traces/{trace_id}")
+    async def trace(t: Tenant, trace_id: str) -> Any:
+        rows = await run(get_trace, store.scope(t), trace_id)
+        if not rows:
+            raise HTTPException(404, f"trace {trace_id} not found")
+        return {"rows": rows}
+
+    @app.get("/api/v1/logs")
+    async def logs(t: Tenant, f: Annotated[Filters, Depends(filters)], contains: str | None = None) -> Any:
+        return {"rows": await run(search_logs, store.scope(t), f, contains)}
+
+    @app.get("/api/v1/metrics")
+    async def metric_points(t: Tenant, f: Annotated[Filters, Depends(filters)], name: str | None = None) -> Any:
+        return {"rows": await run(search_metrics, store.scope(t), f, name)}
+
+    @app.get("/api/v1/db/stats")
+    async def db_stats(t: Tenant) -> Any:
+        stats = await run(store.table_stats)
+        version = await run(store.schema_version)
+        return {"schema_version": version, "tables": [s.__dict__ for s in stats]}
+
+    return app
