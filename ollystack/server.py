@@ -92,7 +92,7 @@ class Service:
         s = self.settings
         self.store = store = await asyncio.to_thread(self.open_store)
         self.batcher = batcher = Batcher(
-            store.insert_otlp,
+            store.insert_frames,
             self.metrics,
             max_batch_items=s.batch_max_items,
             max_delay=s.batch_max_delay_ms / 1000,

@@ -1,10 +1,11 @@
 """Micro-batching with acknowledgement after commit.
 
-Receivers `submit` a checked request and await it; a writer thread groups waiting requests by
-signal and tenant, commits each group in one INSERT, and only then resolves their futures, so
-an acknowledged export is on disk. A batch is flushed when it is big enough, when its oldest
-request has waited `max_delay`, or as soon as no other request is being received — the last
-rule gives low latency when idle and large batches under load (group commit).
+Receivers `submit` a checked request (its frames per staging table) and await it; a writer
+thread joins the frames of all waiting requests per staging table, commits each table's batch in
+one INSERT, and only then resolves their futures, so an acknowledged export is on disk. A batch
+is flushed when it is big enough, when its oldest request has waited `max_delay`, or as soon as
+no other request is being received — the last rule gives low latency when idle and large
+batches under load (group commit).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .selfmetrics import IngestMetrics
 
 log = logging.getLogger(__name__)
 
-WriteFn = Callable[[str, str, Sequence[bytes]], None]
+WriteFn = Callable[[str, bytes], None]
 
 
 class Overloaded(Exception):
@@ -46,8 +47,7 @@ class ShuttingDown(Exception):
 @dataclass
 class _Pending:
     signal: str
-    tenant: str
-    payload: bytes
+    parts: dict[str, bytes]
     items: int
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
@@ -85,7 +85,7 @@ class Batcher:
         """Context manager a receiver holds while it reads and checks a request."""
         return _Arrival(self)
 
-    async def submit(self, signal: str, tenant: str, payload: bytes, items: int) -> None:
+    async def submit(self, signal: str, parts: dict[str, bytes], items: int) -> None:
         """Queue one checked request and wait until it is committed (or raise)."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
@@ -94,7 +94,7 @@ class Batcher:
                 raise ShuttingDown("OllyStack is shutting down")
             if self._queued_items + items > self.max_queue_items and self._queued_items > 0:
                 raise Overloaded(self.retry_after())
-            self._pending.append(_Pending(signal, tenant, payload, items, loop, fut))
+            self._pending.append(_Pending(signal, parts, items, loop, fut))
             self._pending_items += items
             self._queued_items += items
             self._metrics.queue_items.set(self._queued_items)
@@ -144,35 +144,37 @@ class Batcher:
                 self._metrics.queue_items.set(self._queued_items)
 
     def _commit(self, batch: list[_Pending]) -> None:
-        groups: dict[tuple[str, str], list[_Pending]] = {}
+        failed: dict[int, Exception] = {}
+        stages: dict[str, list[_Pending]] = {}
         for p in batch:
-            groups.setdefault((p.signal, p.tenant), []).append(p)
-        for (signal, tenant), members in groups.items():
-            items = sum(p.items for p in members)
-            started = time.perf_counter()
-            try:
-                self._write(signal, tenant, [p.payload for p in members])
-            except Exception as exc:  # noqa: BLE001 - any store failure must reach the waiting clients
-                self._metrics.commit_failures.labels(signal).inc()
-                if len(members) > 1:
-                    log.warning("batch of %d %s requests failed (%s); retrying one by one", len(members), signal, exc)
-                    for p in members:
-                        self._commit([p])
-                    continue
-                permanent = self._is_permanent(exc)
-                log.error("commit of %d %s failed: %s", items, signal, exc)
-                _resolve(members, CommitFailed(str(exc), retryable=not permanent))
-                continue
-            elapsed = time.perf_counter() - started
-            self._rate = 0.8 * self._rate + 0.2 * (items / max(elapsed, 1e-6))
-            self._metrics.batch_items.labels(signal).observe(items)
-            self._metrics.commit_seconds.labels(signal).observe(elapsed)
-            _resolve(members, None)
+            for stage in p.parts:
+                stages.setdefault(stage, []).append(p)
+        for stage, members in stages.items():
+            for group, exc in self._write_stage(stage, members):
+                for p in group:
+                    failed.setdefault(id(p), exc)
+        for p in batch:
+            p.loop.call_soon_threadsafe(_set_result, p.future, failed.get(id(p)))
 
-
-def _resolve(members: list[_Pending], exc: Exception | None) -> None:
-    for p in members:
-        p.loop.call_soon_threadsafe(_set_result, p.future, exc)
+    def _write_stage(self, stage: str, members: list[_Pending]) -> list[tuple[list[_Pending], Exception]]:
+        """Commit one stage's frames; on failure retry request by request to isolate the bad one."""
+        items = sum(p.items for p in members)
+        signal = members[0].signal
+        started = time.perf_counter()
+        try:
+            self._write(stage, b"".join(p.parts[stage] for p in members))
+        except Exception as exc:  # noqa: BLE001 - any store failure must reach the waiting clients
+            self._metrics.commit_failures.labels(signal).inc()
+            if len(members) > 1:
+                log.warning("batch of %d requests for %s failed (%s); retrying one by one", len(members), stage, exc)
+                return [f for p in members for f in self._write_stage(stage, [p])]
+            log.error("commit of a %s request failed: %s", stage, exc)
+            return [(members, CommitFailed(str(exc), retryable=not self._is_permanent(exc)))]
+        elapsed = time.perf_counter() - started
+        self._rate = 0.8 * self._rate + 0.2 * (items / max(elapsed, 1e-6))
+        self._metrics.batch_items.labels(signal).observe(items)
+        self._metrics.commit_seconds.labels(signal).observe(elapsed)
+        return []
 
 
 def _set_result(fut: asyncio.Future[None], exc: Exception | None) -> None:

@@ -28,6 +28,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from ..store.otlp_frames import frame
+
 Signal = Literal["traces", "logs", "metrics"]
 SIGNALS: tuple[Signal, ...] = ("traces", "logs", "metrics")
 REQUEST_TYPES: dict[str, type[Message]] = {
@@ -45,7 +47,6 @@ REJECTED_FIELD = {"traces": "rejected_spans", "logs": "rejected_log_records", "m
 _HEX_KEYS = frozenset({"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"})
 #: user data: a key called traceId inside attributes or a log body stays as it is
 _USER_DATA_KEYS = frozenset({"attributes", "filteredAttributes", "filtered_attributes", "body"})
-_ZERO_TRACE = b"\0" * 16
 
 
 class DecodeFailed(ValueError):
@@ -54,9 +55,9 @@ class DecodeFailed(ValueError):
 
 @dataclass(frozen=True)
 class Checked:
-    """A request ready to store: its bytes and what the partial-success answer must say."""
+    """A request ready to store: frames per staging table and what partial success must say."""
 
-    payload: bytes
+    payloads: dict[str, bytes]
     accepted: int
     rejected: int
     error_message: str
@@ -110,107 +111,10 @@ def decode_json(signal: Signal, body: bytes) -> Message:
     return msg
 
 
-class _Rejects:
-    def __init__(self) -> None:
-        self.count = 0
-        self.reasons: list[str] = []
-
-    def add(self, why: str, n: int = 1) -> None:
-        self.count += n
-        if why not in self.reasons and len(self.reasons) < 5:
-            self.reasons.append(why)
-
-
-def _keep(repeated: Any, keep: list[Any]) -> None:
-    kept = [type(m)() for m in keep]
-    for new, old in zip(kept, keep, strict=True):
-        new.CopyFrom(old)
-    del repeated[:]
-    repeated.extend(kept)
-
-
-def _check_traces(msg: Any, rej: _Rejects) -> int:
-    accepted = 0
-    for rs in msg.resource_spans:
-        for ss in rs.scope_spans:
-            bad = False
-            for span in ss.spans:
-                tid, sid, parent = span.trace_id, span.span_id, span.parent_span_id
-                if len(tid) != 16 or tid == _ZERO_TRACE or len(sid) != 8 or len(parent) not in (0, 8):
-                    bad = True
-                    break
-            if not bad:
-                accepted += len(ss.spans)
-                continue
-            good = []
-            for span in ss.spans:
-                tid, sid, parent = span.trace_id, span.span_id, span.parent_span_id
-                if len(tid) != 16 or tid == _ZERO_TRACE:
-                    rej.add(f"span {span.name!r}: trace_id must be 16 bytes, not all zero")
-                elif len(sid) != 8:
-                    rej.add(f"span {span.name!r}: span_id must be 8 bytes")
-                elif len(parent) not in (0, 8):
-                    rej.add(f"span {span.name!r}: parent_span_id must be empty or 8 bytes")
-                else:
-                    good.append(span)
-            _keep(ss.spans, good)
-            accepted += len(good)
-    return accepted
-
-
-def _check_logs(msg: Any, rej: _Rejects) -> int:
-    accepted = 0
-    for rl in msg.resource_logs:
-        for sl in rl.scope_logs:
-            good = []
-            for rec in sl.log_records:
-                if len(rec.trace_id) not in (0, 16) or len(rec.span_id) not in (0, 8):
-                    rej.add("log record: trace_id must be empty or 16 bytes, span_id empty or 8 bytes")
-                else:
-                    good.append(rec)
-            if len(good) != len(sl.log_records):
-                _keep(sl.log_records, good)
-            accepted += len(good)
-    return accepted
-
-
-def _check_metrics(msg: Any, rej: _Rejects) -> int:
-    accepted = 0
-    for rm in msg.resource_metrics:
-        for sm in rm.scope_metrics:
-            for metric in sm.metrics:
-                kind = metric.WhichOneof("data")
-                if kind is None:
-                    continue  # no points, nothing to store or reject
-                points = getattr(metric, kind).data_points
-                if kind != "histogram":
-                    accepted += len(points)
-                    continue
-                good = []
-                for dp in points:
-                    n_counts, n_bounds = len(dp.bucket_counts), len(dp.explicit_bounds)
-                    if n_counts and n_counts != n_bounds + 1:
-                        rej.add(
-                            f"histogram {metric.name!r}: {n_counts} bucket counts for {n_bounds} bounds "
-                            "(must be bounds + 1)"
-                        )
-                    else:
-                        good.append(dp)
-                if len(good) != len(points):
-                    _keep(points, good)
-                accepted += len(good)
-    return accepted
-
-
-_CHECKS = {"traces": _check_traces, "logs": _check_logs, "metrics": _check_metrics}
-
-
-def check(signal: Signal, msg: Message) -> Checked:
-    """Drop invalid items, count the rest, and serialize what the engine will decode."""
-    rej = _Rejects()
-    accepted = _CHECKS[signal](msg, rej)
-    msg.DiscardUnknownFields()
-    return Checked(msg.SerializeToString(), accepted, rej.count, "; ".join(rej.reasons))
+def check(signal: Signal, msg: Message, tenant: str) -> Checked:
+    """Drop invalid items, count the rest, and frame them for the store's staging tables."""
+    framed = frame(signal, msg, tenant)
+    return Checked(framed.payloads(), framed.accepted, framed.rejected, "; ".join(framed.reasons))
 
 
 def response_bytes(signal: Signal, checked: Checked | None, as_json: bool) -> bytes:

@@ -21,11 +21,11 @@ class Receiver:
 
         Raises the batcher's Overloaded / CommitFailed / ShuttingDown; nothing is acknowledged then.
         """
-        checked = check(signal, msg)
+        checked = check(signal, msg, tenant)
         if checked.rejected:
             self.metrics.items.labels(signal, "rejected").inc(checked.rejected)
         if checked.accepted:
-            await self.batcher.submit(signal, tenant, checked.payload, checked.accepted)
+            await self.batcher.submit(signal, checked.payloads, checked.accepted)
             self.metrics.items.labels(signal, "accepted").inc(checked.accepted)
         self.reject_or_ok(signal, protocol, "ok" if not checked.rejected else "partial")
         return checked

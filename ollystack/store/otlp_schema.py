@@ -1,39 +1,59 @@
-"""The protobuf schema and column shapes that let ClickHouse itself decode OTLP.
+"""The protobuf frames and column shapes that let ClickHouse itself decode OTLP.
 
-Ingest hands ClickHouse the exporter's own protobuf bytes (`FORMAT ProtobufSingle`) into a Null
-table; materialized views flatten them into the telemetry tables. Decoding in the engine is
-several times faster than building rows in Python and keeps the GIL free for the receivers.
+Ingest re-frames each span, log record or metric point as one small protobuf message that holds
+the item's own bytes next to its resource's and scope's bytes (no re-encoding: sub-messages are
+copied as they came) plus the tenant, and inserts a batch of frames with `FORMAT Protobuf` into a
+Null staging table. The staging tables' columns are flat (`span_attributes_key`, …): ClickHouse
+maps nested fields to them by name, so the materialized views that write the telemetry tables
+stay small. That matters because the engine analyses those views on every insert, and that
+analysis — not the rows — is most of what a small insert costs.
 
 The schema text is generated from opentelemetry-proto's descriptors, so field numbers cannot
-drift from the OTLP definition; each wrapper message adds the tenant as an extra field that
-the service appends to the request bytes (protobuf concatenation: the last value wins).
+drift from the OTLP definition.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
-    ExportLogsServiceRequest,
+from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
+from opentelemetry.proto.metrics.v1.metrics_pb2 import (
+    ExponentialHistogramDataPoint,
+    HistogramDataPoint,
+    NumberDataPoint,
+    SummaryDataPoint,
 )
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
-    ExportMetricsServiceRequest,
-)
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-)
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-TENANT_FIELD = 1000
-#: how deep arrays / key-value lists inside attribute values and log bodies are kept
-ATTR_DEPTH = 1
-BODY_DEPTH = 2
+# -- frames -------------------------------------------------------------------------------------
+#
+# Every frame: 1 resource, 2 scope, 3 tenant, 4 resource schema url, 5 scope schema url, then the
+# item. Metric frames add the metric's name, description, unit and (for sums and histograms)
+# temporality and monotonicity.
+F_RESOURCE, F_SCOPE, F_TENANT, F_RESOURCE_URL, F_SCOPE_URL = 1, 2, 3, 4, 5
+F_ITEM = 6
+F_METRIC_NAME, F_METRIC_DESCRIPTION, F_METRIC_UNIT, F_TEMPORALITY, F_MONOTONIC = 7, 8, 9, 10, 11
 
-WRAPPERS = {
-    "traces": ("OllyTraces", ExportTraceServiceRequest.DESCRIPTOR),
-    "logs": ("OllyLogs", ExportLogsServiceRequest.DESCRIPTOR),
-    "metrics": ("OllyMetrics", ExportMetricsServiceRequest.DESCRIPTOR),
+#: staging table -> (frame message name, item field name, item message descriptor)
+FRAMES: dict[str, tuple[str, str, Descriptor]] = {
+    "spans": ("SpanFrame", "span", Span.DESCRIPTOR),
+    "logs": ("LogFrame", "log", LogRecord.DESCRIPTOR),
+    "gauge": ("GaugeFrame", "point", NumberDataPoint.DESCRIPTOR),
+    "sum": ("SumFrame", "point", NumberDataPoint.DESCRIPTOR),
+    "histogram": ("HistogramFrame", "point", HistogramDataPoint.DESCRIPTOR),
+    "exponential_histogram": ("ExpHistogramFrame", "point", ExponentialHistogramDataPoint.DESCRIPTOR),
+    "summary": ("SummaryFrame", "point", SummaryDataPoint.DESCRIPTOR),
 }
+METRIC_STAGES = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
+
+
+def staging_table(stage: str) -> str:
+    return f"otlp_{stage}_in"
+
 
 _SCALAR = {
     FieldDescriptor.TYPE_DOUBLE: "double", FieldDescriptor.TYPE_FLOAT: "float",
@@ -57,6 +77,11 @@ def _field_type(field: FieldDescriptor) -> str:
     return _SCALAR[field.type]
 
 
+def _synthetic(oneof: object) -> bool:
+    """proto3 `optional` fields live in a one-field oneof whose name starts with `_`."""
+    return len(getattr(oneof, "fields", [])) == 1 and getattr(oneof, "name", "").startswith("_")
+
+
 def _message_text(desc: Descriptor) -> str:
     lines = [f"message {_name(desc)} {{"]
     oneofs: dict[str, list[str]] = {}
@@ -77,12 +102,6 @@ def _message_text(desc: Descriptor) -> str:
     return "\n".join(lines)
 
 
-def _synthetic(oneof: object) -> bool:
-    """proto3 `optional` fields live in a one-field oneof whose name starts with `_`."""
-    fields = getattr(oneof, "fields", [])
-    return len(fields) == 1 and getattr(oneof, "name", "").startswith("_")
-
-
 def _collect(desc: Descriptor, seen: dict[str, Descriptor]) -> None:
     if desc.full_name in seen:
         return
@@ -93,35 +112,49 @@ def _collect(desc: Descriptor, seen: dict[str, Descriptor]) -> None:
 
 
 @cache
-def schema_text(signal: str) -> str:
-    """A proto3 file with the OTLP messages one signal's export request reaches, and its wrapper.
-
-    One file per signal keeps the schema the engine compiles on every insert small.
-    """
-    wrapper, desc = WRAPPERS[signal]
-    inner = desc.fields[0]
+def schema_text(stage: str) -> str:
+    """A proto3 file holding one stage's frame message and every OTLP message it reaches."""
+    frame, item_name, item = FRAMES[stage]
     seen: dict[str, Descriptor] = {}
-    _collect(inner.message_type, seen)
-    parts = ['syntax = "proto3";']
-    parts += [_message_text(d) for d in seen.values()]
-    parts.append(
-        f"message {wrapper} {{\n  repeated {_name(inner.message_type)} {inner.name} = {inner.number};\n"
-        f"  string ollystack_tenant = {TENANT_FIELD};\n}}"
-    )
+    for desc in (Resource.DESCRIPTOR, InstrumentationScope.DESCRIPTOR, item):
+        _collect(desc, seen)
+    fields = [
+        f"  {_name(Resource.DESCRIPTOR)} resource = {F_RESOURCE};",
+        f"  {_name(InstrumentationScope.DESCRIPTOR)} scope = {F_SCOPE};",
+        f"  string tenant = {F_TENANT};",
+        f"  string resource_schema_url = {F_RESOURCE_URL};",
+        f"  string scope_schema_url = {F_SCOPE_URL};",
+        f"  {_name(item)} {item_name} = {F_ITEM};",
+    ]
+    if stage in METRIC_STAGES:
+        fields += [
+            f"  string metric_name = {F_METRIC_NAME};",
+            f"  string metric_description = {F_METRIC_DESCRIPTION};",
+            f"  string metric_unit = {F_METRIC_UNIT};",
+            f"  int32 metric_temporality = {F_TEMPORALITY};",
+            f"  bool metric_monotonic = {F_MONOTONIC};",
+        ]
+    parts = ['syntax = "proto3";', *(_message_text(d) for d in seen.values())]
+    parts.append(f"message {frame} {{\n" + "\n".join(fields) + "\n}")
     return "\n".join(parts) + "\n"
 
 
-def insert_settings(signal: str) -> dict[str, object]:
-    """Settings for the `INSERT ... FORMAT ProtobufSingle` of one signal's staging table."""
+def insert_settings(stage: str) -> dict[str, object]:
+    """Settings for the `INSERT … FORMAT Protobuf` of one stage's frames."""
     return {
         "format_schema_source": "string",
-        "format_schema": schema_text(signal),
-        "format_schema_message_name": WRAPPERS[signal][0],
+        "format_schema": schema_text(stage),
+        "format_schema_message_name": FRAMES[stage][0],
         "input_format_protobuf_oneof_presence": 1,
     }
 
 
-def _varint(n: int) -> bytes:
+_VARINT_CACHE = [bytes([n]) for n in range(128)]
+
+
+def varint(n: int) -> bytes:
+    if n < 128:
+        return _VARINT_CACHE[n]
     out = bytearray()
     while True:
         byte, n = n & 0x7F, n >> 7
@@ -132,158 +165,180 @@ def _varint(n: int) -> bytes:
             return bytes(out)
 
 
-def tenant_suffix(tenant: str) -> bytes:
-    """Bytes that, appended to a request, set the wrapper's tenant field (the last one wins)."""
-    raw = tenant.encode()
-    return _varint((TENANT_FIELD << 3) | 2) + _varint(len(raw)) + raw
+def field_bytes(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    return varint((number << 3) | 2) + varint(len(payload)) + payload
+
+
+def field_varint(number: int, value: int) -> bytes:
+    return varint(number << 3) + varint(value & 0xFFFFFFFFFFFFFFFF)
+
+
+def delimited(message: bytes) -> bytes:
+    """One message of a `FORMAT Protobuf` stream (length-prefixed)."""
+    return varint(len(message)) + message
 
 
 # -- ClickHouse column shapes and expressions, used by the DDL placeholders ------------------
 #
-# AnyValue scalars are read straight into String columns (the engine formats the numbers), and
-# the oneof presence enum indexes an array of the candidates: `[s, b, i, d, arr, kv, bytes][k]`.
-# That keeps the views' expressions small, which matters: the engine analyses them on every
-# insert, and that analysis is most of a small insert's cost.
+# AnyValue scalars are read straight into String columns (the engine formats the numbers) and
+# the oneof presence enum indexes the candidates: `[s, b, i, d, array, kvlist, bytes][k]`.
 
 _ANY_ENUM = (
-    "value Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, "
+    "Enum8('none' = 0, 'string_value' = 1, 'bool_value' = 2, 'int_value' = 3, "
     "'double_value' = 4, 'array_value' = 5, 'kvlist_value' = 6, 'bytes_value' = 7)"
 )
-_ANY_SCALARS = "string_value String, bool_value String, int_value String, double_value String, bytes_value String"
+_SCALARS = ("string_value", "bool_value", "int_value", "double_value", "bytes_value")
+_SCALAR_TUPLE = f"Tuple(value {_ANY_ENUM}, {', '.join(f'{s} String' for s in _SCALARS)})"
+_KV_SCALAR = f"Array(Tuple(key String, value {_SCALAR_TUPLE}))"
+_MAP = "Map(LowCardinality(String), String)"
 
 
-def anyvalue_type(depth: int) -> str:
-    """Tuple type for an AnyValue, keeping `depth` levels of arrays / key-value lists."""
-    inner = f"{_ANY_ENUM}, {_ANY_SCALARS}"
-    if depth > 0:
-        child = anyvalue_type(depth - 1)
-        inner += (
-            f", array_value Tuple(values Array({child})),"
-            f" kvlist_value Tuple(values Array(Tuple(key String, value {child})))"
-        )
-    return f"Tuple({inner})"
+def kv_columns(prefix: str) -> str:
+    """Flat columns for a repeated KeyValue field `prefix` (arrays and maps one level deep)."""
+    cols = [f"{prefix}_key Array(String)", f"{prefix}_value_value Array({_ANY_ENUM})"]
+    cols += [f"{prefix}_value_{s} Array(String)" for s in _SCALARS]
+    cols += [
+        f"{prefix}_value_array_value_values Array(Array({_SCALAR_TUPLE}))",
+        f"{prefix}_value_kvlist_value_values Array({_KV_SCALAR})",
+    ]
+    return ",\n    ".join(cols)
 
 
-def kv_type(depth: int = ATTR_DEPTH) -> str:
-    return f"Array(Tuple(key String, value {anyvalue_type(depth)}))"
+#: an AnyValue that may itself hold an array or map of scalars (values inside a log body)
+_NESTED_TUPLE = (
+    f"Tuple(value {_ANY_ENUM}, {', '.join(f'{s} String' for s in _SCALARS)}, "
+    f"array_value Tuple(values Array({_SCALAR_TUPLE})), kvlist_value Tuple(values {_KV_SCALAR}))"
+)
 
 
-def _pick(v: str, array_sql: str, kvlist_sql: str) -> str:
-    return (
-        f"[{v}.string_value, {v}.bool_value, {v}.int_value, {v}.double_value, {array_sql}, {kvlist_sql}, "
-        f"base64Encode({v}.bytes_value)][toUInt8({v}.value)]"
-    )
+def body_columns(prefix: str) -> str:
+    """Flat columns for a single AnyValue field (a log body): maps and arrays two levels deep."""
+    cols = [f"{prefix}_value {_ANY_ENUM}"]
+    cols += [f"{prefix}_{s} String" for s in _SCALARS]
+    cols += [
+        f"{prefix}_array_value_values Array({_NESTED_TUPLE})",
+        f"{prefix}_kvlist_value_values Array(Tuple(key String, value {_NESTED_TUPLE}))",
+    ]
+    return ",\n    ".join(cols)
 
 
-def _json(v: str, depth: int) -> str:
-    """SQL rendering an AnyValue as JSON: strings quoted, numbers and booleans bare."""
-    text = anyvalue_string(v, depth)
+def _pick(k: str, s: str, b: str, i: str, d: str, y: str, array_sql: str, kvlist_sql: str) -> str:
+    return f"[{s}, {b}, {i}, {d}, {array_sql}, {kvlist_sql}, base64Encode({y})][toUInt8({k})]"
+
+
+def _scalar(v: str) -> str:
+    return _pick(
+        f"{v}.value", f"{v}.string_value", f"{v}.bool_value", f"{v}.int_value", f"{v}.double_value",
+        f"{v}.bytes_value", "''", "''",
+    )  # fmt: skip
+
+
+def _scalar_json(v: str) -> str:
+    """A scalar AnyValue as JSON: strings and bytes quoted, numbers and booleans bare."""
+    text = _scalar(v)
     quoted = f"{v}.value IN ('string_value', 'bytes_value') OR {v}.double_value IN ('inf', '-inf', 'nan')"
-    empty = "('none', 'array_value', 'kvlist_value')" if depth == 0 else "('none')"
-    return f"multiIf({quoted}, toJSONString({text}), {v}.value IN {empty}, 'null', {text})"
+    empty = f"{v}.value IN ('none', 'array_value', 'kvlist_value')"
+    return f"multiIf({quoted}, toJSONString({text}), {empty}, 'null', {text})"
 
 
-def anyvalue_string(v: str, depth: int) -> str:
-    """SQL for the string the Collector exporter stores for an AnyValue (maps/arrays as JSON)."""
-    if depth == 0:
-        return _pick(v, "''", "''")
-    x, kv = f"x{depth}", f"kv{depth}"
-    array_sql = (
-        f"concat('[', arrayStringConcat(arrayMap({x} -> {_json(x, depth - 1)}, {v}.array_value.values), ','), ']')"
-    )
-    kvlist_sql = (
-        f"concat('{{', arrayStringConcat(arrayMap({kv} -> concat(toJSONString({kv}.key), ':', "
-        f"{_json(f'{kv}.value', depth - 1)}), {v}.kvlist_value.values), ','), '}}')"
-    )
-    return _pick(v, array_sql, kvlist_sql)
+def _array_json(arr: str, item_json: Callable[[str], str] = _scalar_json, var: str = "x") -> str:
+    return f"concat('[', arrayStringConcat(arrayMap({var} -> {item_json(var)}, {arr}), ','), ']')"
 
 
-def attrs_map(expr: str, depth: int = ATTR_DEPTH) -> str:
-    """SQL turning repeated KeyValue into Map(LowCardinality(String), String)."""
+def _kvlist_json(kvs: str, item_json: Callable[[str], str] = _scalar_json, var: str = "x") -> str:
+    pair = f"concat(toJSONString({var}.key), ':', {item_json(var + '.value')})"
+    return f"concat('{{', arrayStringConcat(arrayMap({var} -> {pair}, {kvs}), ','), '}}')"
+
+
+def _nested_json(v: str) -> str:
+    """JSON of a value inside a log body, which may be an array or map of scalars itself."""
     return (
-        f"CAST(mapFromArrays({expr}.key, arrayMap(a -> {anyvalue_string('a', depth)}, {expr}.value)), "
-        "'Map(LowCardinality(String), String)')"
+        f"multiIf({v}.value = 'array_value', {_array_json(f'{v}.array_value.values', var='y')}, "
+        f"{v}.value = 'kvlist_value', {_kvlist_json(f'{v}.kvlist_value.values', var='y')}, {_scalar_json(v)})"
     )
 
 
-def _exemplar_type() -> str:
-    return (
-        f"Array(Tuple(filtered_attributes {kv_type()}, time_unix_nano UInt64, "
-        "value Enum8('none' = 0, 'as_double' = 3, 'as_int' = 6), as_double Float64, as_int Int64, "
-        "span_id String, trace_id String))"
+def attrs_map(prefix: str) -> str:
+    """SQL: flat KeyValue columns -> the Collector exporter's Map of strings (maps/arrays as JSON)."""
+    value = _pick("k", "s", "b", "i", "d", "y", _array_json("av"), _kvlist_json("kv"))
+    args = ", ".join(
+        [f"{prefix}_value_value", *(f"{prefix}_value_{s}" for s in _SCALARS),
+         f"{prefix}_value_array_value_values", f"{prefix}_value_kvlist_value_values"]
+    )  # fmt: skip
+    return f"CAST(mapFromArrays({prefix}_key, arrayMap((k, s, b, i, d, y, av, kv) -> {value}, {args})), '{_MAP}')"
+
+
+def scalar_attrs_map(kvs: str) -> str:
+    """SQL: an Array(Tuple(key, scalar value)) (event, link, exemplar attributes) -> Map."""
+    return f"CAST(mapFromArrays({kvs}.key, arrayMap(a -> {_scalar('a')}, {kvs}.value)), '{_MAP}')"
+
+
+def body_string(prefix: str) -> str:
+    """SQL: a flat AnyValue (log body) -> the string the exporter stores (maps/arrays as JSON)."""
+    return _pick(
+        f"{prefix}_value", f"{prefix}_string_value", f"{prefix}_bool_value", f"{prefix}_int_value",
+        f"{prefix}_double_value", f"{prefix}_bytes_value",
+        _array_json(f"{prefix}_array_value_values", _nested_json),
+        _kvlist_json(f"{prefix}_kvlist_value_values", _nested_json),
+    )  # fmt: skip
+
+
+def scalar_kv_type() -> str:
+    return _KV_SCALAR
+
+
+def exemplar_columns() -> str:
+    """Flat exemplar columns of a metric point frame."""
+    return ",\n    ".join(
+        [
+            f"point_exemplars_filtered_attributes Array({_KV_SCALAR})",
+            "point_exemplars_time_unix_nano Array(UInt64)",
+            "point_exemplars_value Array(Enum8('none' = 0, 'as_double' = 3, 'as_int' = 6))",
+            "point_exemplars_as_double Array(Float64)",
+            "point_exemplars_as_int Array(Int64)",
+            "point_exemplars_span_id Array(String)",
+            "point_exemplars_trace_id Array(String)",
+        ]
     )
 
 
-def _point_head() -> str:
-    return f"attributes {kv_type()}, start_time_unix_nano UInt64, time_unix_nano UInt64"
-
-
-#: named column types for the staging tables (`{{TYPE:NAME}}` in the DDL files)
-TYPES: dict[str, str] = {
-    "KV": kv_type(),
-    "BODY": anyvalue_type(BODY_DEPTH),
-    "NUMBER_POINTS": (
-        f"Array(Tuple({_point_head()}, value Enum8('none' = 0, 'as_double' = 4, 'as_int' = 6), "
-        f"as_double Float64, as_int Int64, exemplars {_exemplar_type()}, flags UInt32))"
-    ),
-    "HISTOGRAM_POINTS": (
-        f"Array(Tuple({_point_head()}, count UInt64, sum Float64, bucket_counts Array(UInt64), "
-        f"explicit_bounds Array(Float64), exemplars {_exemplar_type()}, flags UInt32, min Float64, max Float64))"
-    ),
-    "EXP_HISTOGRAM_POINTS": (
-        f"Array(Tuple({_point_head()}, count UInt64, sum Float64, scale Int32, zero_count UInt64, "
-        "positive Tuple(offset Int32, bucket_counts Array(UInt64)), "
-        "negative Tuple(offset Int32, bucket_counts Array(UInt64)), "
-        f"flags UInt32, exemplars {_exemplar_type()}, min Float64, max Float64))"
-    ),
-    "SUMMARY_POINTS": (
-        f"Array(Tuple({_point_head()}, count UInt64, sum Float64, "
-        "quantile_values Array(Tuple(quantile Float64, value Float64)), flags UInt32))"
-    ),
-    "METRIC_DATA": (
-        "Enum8('none' = 0, 'gauge' = 5, 'sum' = 7, 'histogram' = 9, 'exponential_histogram' = 10, 'summary' = 11)"
-    ),
-}
+def exemplar_select() -> str:
+    """The five `Exemplars.*` columns of a metric row, as SELECT expressions."""
+    attrs = f"arrayMap(e -> {scalar_attrs_map('e')}, point_exemplars_filtered_attributes)"
+    times = f"arrayMap(t -> {ts('t')}, point_exemplars_time_unix_nano)"
+    values = (
+        "arrayMap((k, d, i) -> if(k = 'as_int', toFloat64(i), d), "
+        "point_exemplars_value, point_exemplars_as_double, point_exemplars_as_int)"
+    )
+    return ",\n    ".join(
+        [
+            f"{attrs} AS `Exemplars.FilteredAttributes`",
+            f"{times} AS `Exemplars.TimeUnix`",
+            f"{values} AS `Exemplars.Value`",
+            "arrayMap(x -> lower(hex(x)), point_exemplars_span_id) AS `Exemplars.SpanId`",
+            "arrayMap(x -> lower(hex(x)), point_exemplars_trace_id) AS `Exemplars.TraceId`",
+        ]
+    )
 
 
 def ts(expr: str) -> str:
     return f"fromUnixTimestamp64Nano(toInt64({expr}))"
 
 
-def hexid(expr: str) -> str:
-    return f"lower(hex({expr}))"
-
-
-def _exemplar_value(dp: str) -> str:
-    value = "if(e.value = 'as_int', toFloat64(e.as_int), e.as_double)"
-    return f"arrayMap(e -> {value}, {dp}.exemplars) AS `Exemplars.Value`"
-
-
-def exemplar_columns(dp: str) -> str:
-    """The five `Exemplars.*` columns of a metric point, as SELECT expressions."""
-    return ",\n    ".join(
-        [
-            f"arrayMap(e -> {attrs_map('e.filtered_attributes')}, {dp}.exemplars) AS `Exemplars.FilteredAttributes`",
-            f"arrayMap(e -> {ts('e.time_unix_nano')}, {dp}.exemplars) AS `Exemplars.TimeUnix`",
-            _exemplar_value(dp),
-            f"arrayMap(e -> {hexid('e.span_id')}, {dp}.exemplars) AS `Exemplars.SpanId`",
-            f"arrayMap(e -> {hexid('e.trace_id')}, {dp}.exemplars) AS `Exemplars.TraceId`",
-        ]
-    )
-
-
 def placeholder(key: str, arg: str) -> str | None:
     """Expand an OTLP placeholder of the DDL files; None when `key` is not one of ours."""
-    if key == "TYPE":
-        return TYPES[arg]
-    if key == "ATTRS":
-        return attrs_map(arg)
-    if key == "BODY_STRING":
-        return anyvalue_string(arg, BODY_DEPTH)
-    if key == "TS":
-        return ts(arg)
-    if key == "HEX":
-        return hexid(arg)
-    if key == "EXEMPLARS":
-        return exemplar_columns(arg)
-    return None
+    expansions = {
+        "KV_COLUMNS": lambda: kv_columns(arg),
+        "BODY_COLUMNS": lambda: body_columns(arg),
+        "SCALAR_KV": scalar_kv_type,
+        "EXEMPLAR_COLUMNS": exemplar_columns,
+        "EXEMPLARS": exemplar_select,
+        "ATTRS": lambda: attrs_map(arg),
+        "SCALAR_ATTRS": lambda: scalar_attrs_map(arg),
+        "BODY_STRING": lambda: body_string(arg),
+        "TS": lambda: ts(arg),
+        "HEX": lambda: f"lower(hex({arg}))",
+    }
+    make = expansions.get(key)
+    return make() if make else None

@@ -13,7 +13,8 @@ from clickhouse_connect.driver.insert import InsertContext
 from .client import database_of, is_embedded, make_client
 from .ddl import DDLOptions
 from .migrate import MigrationReport, current_version, latest_version, migrate
-from .otlp_schema import insert_settings, tenant_suffix
+from .otlp_frames import REQUEST_TYPES, Framed, frame
+from .otlp_schema import FRAMES, insert_settings, staging_table
 from .scope import TenantScope, TenantTables, check_tenant
 
 
@@ -26,9 +27,6 @@ class TableStats:
     parts: int
     oldest: str | None
     newest: str | None
-
-
-_STAGING = {"traces": "otlp_traces_in", "logs": "otlp_logs_in", "metrics": "otlp_metrics_in"}
 
 
 class Store:
@@ -93,23 +91,40 @@ class Store:
                 ctx.data = None
         return int(summary.written_rows) if summary.written_rows else len(columns[0])
 
-    def insert_otlp(self, signal: str, tenant: str, payloads: Sequence[bytes]) -> None:
-        """Insert serialized OTLP export requests of one signal for one tenant, in one INSERT.
+    def insert_frames(self, stage: str, data: bytes) -> None:
+        """Insert a batch of OTLP frames (see otlp_frames) into one stage, in one INSERT.
 
-        Concatenated protobuf messages of one type are one message whose repeated fields hold
-        them all, so a batch of requests is simply their bytes joined; the engine decodes them
-        and the staging views write the telemetry tables. Durable when this returns.
+        The engine decodes the frames and the stage's view writes the telemetry table; when this
+        returns the rows are on disk.
         """
-        if signal not in _STAGING:
-            raise ValueError(f"unknown signal {signal!r}")
-        body = b"".join(payloads) + tenant_suffix(check_tenant(tenant))
+        if stage not in FRAMES:
+            raise ValueError(f"unknown OTLP stage {stage!r}")
+        if not data:
+            return
         with self._write_lock:
             self.client.raw_insert(
-                f"{self.options.database}.{_STAGING[signal]}",
-                insert_block=body,
-                settings=insert_settings(signal),
-                fmt="ProtobufSingle",
+                f"{self.options.database}.{staging_table(stage)}",
+                insert_block=data,
+                settings=insert_settings(stage),
+                fmt="Protobuf",
             )
+
+    def insert_otlp(self, signal: str, tenant: str, requests: Sequence[bytes]) -> Framed:
+        """Store serialized Export*ServiceRequests of `signal` for `tenant` (tools, tests, backfill).
+
+        The service's receivers do the same in two steps so they can batch across requests.
+        """
+        request_type = REQUEST_TYPES[signal]
+        total = Framed()
+        for raw in requests:
+            framed = frame(signal, request_type.FromString(raw), check_tenant(tenant))
+            for stage, parts in framed.frames.items():
+                total.frames.setdefault(stage, []).extend(parts)
+            total.accepted += framed.accepted
+            total.rejected += framed.rejected
+        for stage, data in total.payloads().items():
+            self.insert_frames(stage, data)
+        return total
 
     # -- reads --------------------------------------------------------------------------------
     def scope(self, tenant: str) -> TenantScope:

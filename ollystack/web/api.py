@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import ORJSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from ..store import Store
 from ..store.queries import Filters, get_trace, search_logs, search_metrics, search_traces
@@ -34,7 +34,7 @@ def create_api(
     metrics_text: Callable[[], bytes],
     ready: Callable[[], tuple[bool, str]],
 ) -> FastAPI:
-    app = FastAPI(title="OllyStack API", version="1", default_response_class=ORJSONResponse)
+    app = FastAPI(title="OllyStack API", version="1")
 
     def tenant(
         authorization: Annotated[str | None, Header()] = None,

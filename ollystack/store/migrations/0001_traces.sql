@@ -67,60 +67,62 @@ FROM {{LOCAL:otel_traces}}
 WHERE TraceId != ''
 GROUP BY TenantId, TraceId;
 
--- OTLP/protobuf ingest: the service inserts the exporter's own bytes here (FORMAT
--- ProtobufSingle); the Null table keeps nothing and the view below flattens spans into
--- otel_traces inside the engine.
-CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_traces_in}} {{ON_CLUSTER}} (
-    resource_spans Array(Tuple(
-        resource Tuple(attributes {{TYPE:KV}}),
-        schema_url String,
-        scope_spans Array(Tuple(
-            scope Tuple(name String, version String),
-            spans Array(Tuple(
-                trace_id String, span_id String, trace_state String, parent_span_id String,
-                name String, kind Int32, start_time_unix_nano UInt64, end_time_unix_nano UInt64,
-                attributes {{TYPE:KV}},
-                events Array(Tuple(time_unix_nano UInt64, name String, attributes {{TYPE:KV}})),
-                links Array(Tuple(trace_id String, span_id String, trace_state String, attributes {{TYPE:KV}})),
-                status Tuple(message String, code Int32)
-            ))
-        ))
-    )),
-    ollystack_tenant String
+-- OTLP ingest: the service inserts one protobuf frame per span (the span's own bytes beside its
+-- resource's and scope's, plus the tenant) with FORMAT Protobuf; the Null table keeps nothing and
+-- the view below writes otel_traces inside the engine.
+CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_spans_in}} {{ON_CLUSTER}} (
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    span_trace_id String,
+    span_span_id String,
+    span_trace_state String,
+    span_parent_span_id String,
+    span_name String,
+    span_kind Int32,
+    span_start_time_unix_nano UInt64,
+    span_end_time_unix_nano UInt64,
+    {{KV_COLUMNS:span_attributes}},
+    span_events_time_unix_nano Array(UInt64),
+    span_events_name Array(String),
+    span_events_attributes Array({{SCALAR_KV}}),
+    span_links_trace_id Array(String),
+    span_links_span_id Array(String),
+    span_links_trace_state Array(String),
+    span_links_attributes Array({{SCALAR_KV}}),
+    span_status_message String,
+    span_status_code Int32
 ) ENGINE = Null;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_traces_mv}} {{ON_CLUSTER}}
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_spans_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_traces}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    {{TS:span.start_time_unix_nano}} AS Timestamp,
-    {{HEX:span.trace_id}} AS TraceId,
-    {{HEX:span.span_id}} AS SpanId,
-    {{HEX:span.parent_span_id}} AS ParentSpanId,
-    span.trace_state AS TraceState,
-    span.name AS SpanName,
-    transform(span.kind, [0, 1, 2, 3, 4, 5],
+    tenant AS TenantId,
+    {{TS:span_start_time_unix_nano}} AS Timestamp,
+    {{HEX:span_trace_id}} AS TraceId,
+    {{HEX:span_span_id}} AS SpanId,
+    {{HEX:span_parent_span_id}} AS ParentSpanId,
+    span_trace_state AS TraceState,
+    span_name AS SpanName,
+    transform(span_kind, [0, 1, 2, 3, 4, 5],
               ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'], 'Unspecified') AS SpanKind,
-    res_attrs['service.name'] AS ServiceName,
-    res_attrs AS ResourceAttributes,
-    ss.scope.name AS ScopeName,
-    ss.scope.version AS ScopeVersion,
-    {{ATTRS:span.attributes}} AS SpanAttributes,
-    if(span.end_time_unix_nano > span.start_time_unix_nano,
-       span.end_time_unix_nano - span.start_time_unix_nano, 0) AS Duration,
-    transform(span.status.code, [0, 1, 2], ['Unset', 'Ok', 'Error'], 'Unset') AS StatusCode,
-    span.status.message AS StatusMessage,
-    arrayMap(e -> {{TS:e.time_unix_nano}}, span.events) AS `Events.Timestamp`,
-    arrayMap(e -> e.name, span.events) AS `Events.Name`,
-    arrayMap(e -> {{ATTRS:e.attributes}}, span.events) AS `Events.Attributes`,
-    arrayMap(l -> {{HEX:l.trace_id}}, span.links) AS `Links.TraceId`,
-    arrayMap(l -> {{HEX:l.span_id}}, span.links) AS `Links.SpanId`,
-    arrayMap(l -> l.trace_state, span.links) AS `Links.TraceState`,
-    arrayMap(l -> {{ATTRS:l.attributes}}, span.links) AS `Links.Attributes`
-FROM (
-    SELECT ollystack_tenant, rs, {{ATTRS:rs.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_traces_in}}
-    ARRAY JOIN resource_spans AS rs
-)
-ARRAY JOIN rs.scope_spans AS ss
-ARRAY JOIN ss.spans AS span;
+    res['service.name'] AS ServiceName,
+    res AS ResourceAttributes,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{ATTRS:span_attributes}} AS SpanAttributes,
+    if(span_end_time_unix_nano > span_start_time_unix_nano,
+       span_end_time_unix_nano - span_start_time_unix_nano, 0) AS Duration,
+    transform(span_status_code, [0, 1, 2], ['Unset', 'Ok', 'Error'], 'Unset') AS StatusCode,
+    span_status_message AS StatusMessage,
+    arrayMap(t -> {{TS:t}}, span_events_time_unix_nano) AS `Events.Timestamp`,
+    span_events_name AS `Events.Name`,
+    arrayMap(e -> {{SCALAR_ATTRS:e}}, span_events_attributes) AS `Events.Attributes`,
+    arrayMap(x -> {{HEX:x}}, span_links_trace_id) AS `Links.TraceId`,
+    arrayMap(x -> {{HEX:x}}, span_links_span_id) AS `Links.SpanId`,
+    span_links_trace_state AS `Links.TraceState`,
+    arrayMap(e -> {{SCALAR_ATTRS:e}}, span_links_attributes) AS `Links.Attributes`
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_spans_in}});

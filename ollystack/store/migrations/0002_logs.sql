@@ -36,48 +36,45 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
 {{DISTRIBUTED:otel_logs:rand()}};
 
--- OTLP/protobuf ingest for logs (see 0001 for how the staging table works).
+-- OTLP ingest for logs: one protobuf frame per log record (see 0001_traces.sql).
 CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_logs_in}} {{ON_CLUSTER}} (
-    resource_logs Array(Tuple(
-        resource Tuple(attributes {{TYPE:KV}}),
-        schema_url String,
-        scope_logs Array(Tuple(
-            scope Tuple(name String, version String, attributes {{TYPE:KV}}),
-            schema_url String,
-            log_records Array(Tuple(
-                time_unix_nano UInt64, observed_time_unix_nano UInt64, severity_number Int32,
-                severity_text String, body {{TYPE:BODY}}, attributes {{TYPE:KV}}, flags UInt32,
-                trace_id String, span_id String, event_name String
-            ))
-        ))
-    )),
-    ollystack_tenant String
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    scope_attributes {{SCALAR_KV}},
+    log_time_unix_nano UInt64,
+    log_observed_time_unix_nano UInt64,
+    log_severity_number Int32,
+    log_severity_text String,
+    {{BODY_COLUMNS:log_body}},
+    {{KV_COLUMNS:log_attributes}},
+    log_flags UInt32,
+    log_trace_id String,
+    log_span_id String,
+    log_event_name String
 ) ENGINE = Null;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_logs_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_logs}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    {{TS:if(rec.time_unix_nano = 0, rec.observed_time_unix_nano, rec.time_unix_nano)}} AS Timestamp,
-    {{HEX:rec.trace_id}} AS TraceId,
-    {{HEX:rec.span_id}} AS SpanId,
-    toUInt8(bitAnd(rec.flags, 255)) AS TraceFlags,
-    rec.severity_text AS SeverityText,
-    toUInt8(if(rec.severity_number BETWEEN 0 AND 255, rec.severity_number, 0)) AS SeverityNumber,
-    res_attrs['service.name'] AS ServiceName,
-    {{BODY_STRING:rec.body}} AS Body,
-    rl.schema_url AS ResourceSchemaUrl,
-    res_attrs AS ResourceAttributes,
-    sl.schema_url AS ScopeSchemaUrl,
-    sl.scope.name AS ScopeName,
-    sl.scope.version AS ScopeVersion,
-    {{ATTRS:sl.scope.attributes}} AS ScopeAttributes,
-    {{ATTRS:rec.attributes}} AS LogAttributes,
-    rec.event_name AS EventName
-FROM (
-    SELECT ollystack_tenant, rl, {{ATTRS:rl.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_logs_in}}
-    ARRAY JOIN resource_logs AS rl
-)
-ARRAY JOIN rl.scope_logs AS sl
-ARRAY JOIN sl.log_records AS rec;
+    tenant AS TenantId,
+    {{TS:if(log_time_unix_nano = 0, log_observed_time_unix_nano, log_time_unix_nano)}} AS Timestamp,
+    {{HEX:log_trace_id}} AS TraceId,
+    {{HEX:log_span_id}} AS SpanId,
+    toUInt8(bitAnd(log_flags, 255)) AS TraceFlags,
+    log_severity_text AS SeverityText,
+    toUInt8(if(log_severity_number BETWEEN 0 AND 255, log_severity_number, 0)) AS SeverityNumber,
+    res['service.name'] AS ServiceName,
+    {{BODY_STRING:log_body}} AS Body,
+    resource_schema_url AS ResourceSchemaUrl,
+    res AS ResourceAttributes,
+    scope_schema_url AS ScopeSchemaUrl,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    {{ATTRS:log_attributes}} AS LogAttributes,
+    log_event_name AS EventName
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_logs_in}});

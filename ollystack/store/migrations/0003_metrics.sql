@@ -212,194 +212,270 @@ SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
 {{DISTRIBUTED:otel_metrics_summary:rand()}};
 
--- OTLP/protobuf ingest for metrics: one staging table, one view per point type (see 0001).
-CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_metrics_in}} {{ON_CLUSTER}} (
-    resource_metrics Array(Tuple(
-        resource Tuple(attributes {{TYPE:KV}}),
-        schema_url String,
-        scope_metrics Array(Tuple(
-            scope Tuple(name String, version String, attributes {{TYPE:KV}}, dropped_attributes_count UInt32),
-            schema_url String,
-            metrics Array(Tuple(
-                name String, description String, unit String,
-                data {{TYPE:METRIC_DATA}},
-                gauge Tuple(data_points {{TYPE:NUMBER_POINTS}}),
-                sum Tuple(data_points {{TYPE:NUMBER_POINTS}}, aggregation_temporality Int32, is_monotonic Bool),
-                histogram Tuple(data_points {{TYPE:HISTOGRAM_POINTS}}, aggregation_temporality Int32),
-                exponential_histogram Tuple(data_points {{TYPE:EXP_HISTOGRAM_POINTS}}, aggregation_temporality Int32),
-                summary Tuple(data_points {{TYPE:SUMMARY_POINTS}})
-            ))
-        ))
-    )),
-    ollystack_tenant String
+-- OTLP ingest for metrics: one protobuf frame per data point, one staging table and view per
+-- point type (see 0001_traces.sql).
+
+CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_gauge_in}} {{ON_CLUSTER}} (
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    scope_attributes {{SCALAR_KV}},
+    scope_dropped_attributes_count UInt32,
+    metric_name String,
+    metric_description String,
+    metric_unit String,
+    metric_temporality Int32,
+    metric_monotonic Bool,
+    {{KV_COLUMNS:point_attributes}},
+    point_start_time_unix_nano UInt64,
+    point_time_unix_nano UInt64,
+    point_flags UInt32,
+    point_value Enum8('none' = 0, 'as_double' = 4, 'as_int' = 6),
+    point_as_double Float64,
+    point_as_int Int64,
+    {{EXEMPLAR_COLUMNS}}
 ) ENGINE = Null;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_metrics_gauge_mv}} {{ON_CLUSTER}}
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_gauge_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_metrics_gauge}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    res_attrs AS ResourceAttributes,
-    rm.schema_url AS ResourceSchemaUrl,
-    sm.scope.name AS ScopeName,
-    sm.scope.version AS ScopeVersion,
-    {{ATTRS:sm.scope.attributes}} AS ScopeAttributes,
-    sm.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
-    sm.schema_url AS ScopeSchemaUrl,
-    res_attrs['service.name'] AS ServiceName,
-    m.name AS MetricName,
-    m.description AS MetricDescription,
-    m.unit AS MetricUnit,
-    {{ATTRS:dp.attributes}} AS Attributes,
-    {{TS:dp.start_time_unix_nano}} AS StartTimeUnix,
-    {{TS:dp.time_unix_nano}} AS TimeUnix,
-    if(dp.value = 'as_int', toFloat64(dp.as_int), dp.as_double) AS Value,
-    dp.flags AS Flags,
-    {{EXEMPLARS:dp}}
-FROM (
-    SELECT ollystack_tenant, rm, {{ATTRS:rm.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_metrics_in}}
-    ARRAY JOIN resource_metrics AS rm
-)
-ARRAY JOIN rm.scope_metrics AS sm
-ARRAY JOIN sm.metrics AS m
-ARRAY JOIN m.gauge.data_points AS dp;
+    tenant AS TenantId,
+    res AS ResourceAttributes,
+    resource_schema_url AS ResourceSchemaUrl,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    scope_dropped_attributes_count AS ScopeDroppedAttrCount,
+    scope_schema_url AS ScopeSchemaUrl,
+    res['service.name'] AS ServiceName,
+    metric_name AS MetricName,
+    metric_description AS MetricDescription,
+    metric_unit AS MetricUnit,
+    {{ATTRS:point_attributes}} AS Attributes,
+    {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
+    {{TS:point_time_unix_nano}} AS TimeUnix,
+    if(point_value = 'as_int', toFloat64(point_as_int), point_as_double) AS Value,
+    point_flags AS Flags,
+    {{EXEMPLARS}}
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_gauge_in}});
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_metrics_sum_mv}} {{ON_CLUSTER}}
+CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_sum_in}} {{ON_CLUSTER}} (
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    scope_attributes {{SCALAR_KV}},
+    scope_dropped_attributes_count UInt32,
+    metric_name String,
+    metric_description String,
+    metric_unit String,
+    metric_temporality Int32,
+    metric_monotonic Bool,
+    {{KV_COLUMNS:point_attributes}},
+    point_start_time_unix_nano UInt64,
+    point_time_unix_nano UInt64,
+    point_flags UInt32,
+    point_value Enum8('none' = 0, 'as_double' = 4, 'as_int' = 6),
+    point_as_double Float64,
+    point_as_int Int64,
+    {{EXEMPLAR_COLUMNS}}
+) ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_sum_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_metrics_sum}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    res_attrs AS ResourceAttributes,
-    rm.schema_url AS ResourceSchemaUrl,
-    sm.scope.name AS ScopeName,
-    sm.scope.version AS ScopeVersion,
-    {{ATTRS:sm.scope.attributes}} AS ScopeAttributes,
-    sm.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
-    sm.schema_url AS ScopeSchemaUrl,
-    res_attrs['service.name'] AS ServiceName,
-    m.name AS MetricName,
-    m.description AS MetricDescription,
-    m.unit AS MetricUnit,
-    {{ATTRS:dp.attributes}} AS Attributes,
-    {{TS:dp.start_time_unix_nano}} AS StartTimeUnix,
-    {{TS:dp.time_unix_nano}} AS TimeUnix,
-    if(dp.value = 'as_int', toFloat64(dp.as_int), dp.as_double) AS Value,
-    dp.flags AS Flags,
-    {{EXEMPLARS:dp}},
-    m.sum.aggregation_temporality AS AggregationTemporality,
-    m.sum.is_monotonic AS IsMonotonic
-FROM (
-    SELECT ollystack_tenant, rm, {{ATTRS:rm.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_metrics_in}}
-    ARRAY JOIN resource_metrics AS rm
-)
-ARRAY JOIN rm.scope_metrics AS sm
-ARRAY JOIN sm.metrics AS m
-ARRAY JOIN m.sum.data_points AS dp;
+    tenant AS TenantId,
+    res AS ResourceAttributes,
+    resource_schema_url AS ResourceSchemaUrl,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    scope_dropped_attributes_count AS ScopeDroppedAttrCount,
+    scope_schema_url AS ScopeSchemaUrl,
+    res['service.name'] AS ServiceName,
+    metric_name AS MetricName,
+    metric_description AS MetricDescription,
+    metric_unit AS MetricUnit,
+    {{ATTRS:point_attributes}} AS Attributes,
+    {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
+    {{TS:point_time_unix_nano}} AS TimeUnix,
+    if(point_value = 'as_int', toFloat64(point_as_int), point_as_double) AS Value,
+    point_flags AS Flags,
+    {{EXEMPLARS}},
+    metric_temporality AS AggregationTemporality,
+    metric_monotonic AS IsMonotonic
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_sum_in}});
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_metrics_histogram_mv}} {{ON_CLUSTER}}
+CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_histogram_in}} {{ON_CLUSTER}} (
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    scope_attributes {{SCALAR_KV}},
+    scope_dropped_attributes_count UInt32,
+    metric_name String,
+    metric_description String,
+    metric_unit String,
+    metric_temporality Int32,
+    metric_monotonic Bool,
+    {{KV_COLUMNS:point_attributes}},
+    point_start_time_unix_nano UInt64,
+    point_time_unix_nano UInt64,
+    point_flags UInt32,
+    point_count UInt64,
+    point_sum Float64,
+    point_bucket_counts Array(UInt64),
+    point_explicit_bounds Array(Float64),
+    point_min Float64,
+    point_max Float64,
+    {{EXEMPLAR_COLUMNS}}
+) ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_histogram_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_metrics_histogram}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    res_attrs AS ResourceAttributes,
-    rm.schema_url AS ResourceSchemaUrl,
-    sm.scope.name AS ScopeName,
-    sm.scope.version AS ScopeVersion,
-    {{ATTRS:sm.scope.attributes}} AS ScopeAttributes,
-    sm.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
-    sm.schema_url AS ScopeSchemaUrl,
-    res_attrs['service.name'] AS ServiceName,
-    m.name AS MetricName,
-    m.description AS MetricDescription,
-    m.unit AS MetricUnit,
-    {{ATTRS:dp.attributes}} AS Attributes,
-    {{TS:dp.start_time_unix_nano}} AS StartTimeUnix,
-    {{TS:dp.time_unix_nano}} AS TimeUnix,
-    dp.count AS Count,
-    dp.sum AS Sum,
-    dp.bucket_counts AS BucketCounts,
-    dp.explicit_bounds AS ExplicitBounds,
-    {{EXEMPLARS:dp}},
-    dp.flags AS Flags,
-    dp.min AS Min,
-    dp.max AS Max,
-    m.histogram.aggregation_temporality AS AggregationTemporality
-FROM (
-    SELECT ollystack_tenant, rm, {{ATTRS:rm.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_metrics_in}}
-    ARRAY JOIN resource_metrics AS rm
-)
-ARRAY JOIN rm.scope_metrics AS sm
-ARRAY JOIN sm.metrics AS m
-ARRAY JOIN m.histogram.data_points AS dp;
+    tenant AS TenantId,
+    res AS ResourceAttributes,
+    resource_schema_url AS ResourceSchemaUrl,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    scope_dropped_attributes_count AS ScopeDroppedAttrCount,
+    scope_schema_url AS ScopeSchemaUrl,
+    res['service.name'] AS ServiceName,
+    metric_name AS MetricName,
+    metric_description AS MetricDescription,
+    metric_unit AS MetricUnit,
+    {{ATTRS:point_attributes}} AS Attributes,
+    {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
+    {{TS:point_time_unix_nano}} AS TimeUnix,
+    point_count AS Count,
+    point_sum AS Sum,
+    point_bucket_counts AS BucketCounts,
+    point_explicit_bounds AS ExplicitBounds,
+    {{EXEMPLARS}},
+    point_flags AS Flags,
+    point_min AS Min,
+    point_max AS Max,
+    metric_temporality AS AggregationTemporality
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_histogram_in}});
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_metrics_exponential_histogram_mv}} {{ON_CLUSTER}}
+CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_exponential_histogram_in}} {{ON_CLUSTER}} (
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    scope_attributes {{SCALAR_KV}},
+    scope_dropped_attributes_count UInt32,
+    metric_name String,
+    metric_description String,
+    metric_unit String,
+    metric_temporality Int32,
+    metric_monotonic Bool,
+    {{KV_COLUMNS:point_attributes}},
+    point_start_time_unix_nano UInt64,
+    point_time_unix_nano UInt64,
+    point_flags UInt32,
+    point_count UInt64,
+    point_sum Float64,
+    point_scale Int32,
+    point_zero_count UInt64,
+    point_positive_offset Int32,
+    point_positive_bucket_counts Array(UInt64),
+    point_negative_offset Int32,
+    point_negative_bucket_counts Array(UInt64),
+    point_min Float64,
+    point_max Float64,
+    {{EXEMPLAR_COLUMNS}}
+) ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_exponential_histogram_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_metrics_exponential_histogram}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    res_attrs AS ResourceAttributes,
-    rm.schema_url AS ResourceSchemaUrl,
-    sm.scope.name AS ScopeName,
-    sm.scope.version AS ScopeVersion,
-    {{ATTRS:sm.scope.attributes}} AS ScopeAttributes,
-    sm.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
-    sm.schema_url AS ScopeSchemaUrl,
-    res_attrs['service.name'] AS ServiceName,
-    m.name AS MetricName,
-    m.description AS MetricDescription,
-    m.unit AS MetricUnit,
-    {{ATTRS:dp.attributes}} AS Attributes,
-    {{TS:dp.start_time_unix_nano}} AS StartTimeUnix,
-    {{TS:dp.time_unix_nano}} AS TimeUnix,
-    dp.count AS Count,
-    dp.sum AS Sum,
-    dp.scale AS Scale,
-    dp.zero_count AS ZeroCount,
-    dp.positive.offset AS PositiveOffset,
-    dp.positive.bucket_counts AS PositiveBucketCounts,
-    dp.negative.offset AS NegativeOffset,
-    dp.negative.bucket_counts AS NegativeBucketCounts,
-    {{EXEMPLARS:dp}},
-    dp.flags AS Flags,
-    dp.min AS Min,
-    dp.max AS Max,
-    m.exponential_histogram.aggregation_temporality AS AggregationTemporality
-FROM (
-    SELECT ollystack_tenant, rm, {{ATTRS:rm.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_metrics_in}}
-    ARRAY JOIN resource_metrics AS rm
-)
-ARRAY JOIN rm.scope_metrics AS sm
-ARRAY JOIN sm.metrics AS m
-ARRAY JOIN m.exponential_histogram.data_points AS dp;
+    tenant AS TenantId,
+    res AS ResourceAttributes,
+    resource_schema_url AS ResourceSchemaUrl,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    scope_dropped_attributes_count AS ScopeDroppedAttrCount,
+    scope_schema_url AS ScopeSchemaUrl,
+    res['service.name'] AS ServiceName,
+    metric_name AS MetricName,
+    metric_description AS MetricDescription,
+    metric_unit AS MetricUnit,
+    {{ATTRS:point_attributes}} AS Attributes,
+    {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
+    {{TS:point_time_unix_nano}} AS TimeUnix,
+    point_count AS Count,
+    point_sum AS Sum,
+    point_scale AS Scale,
+    point_zero_count AS ZeroCount,
+    point_positive_offset AS PositiveOffset,
+    point_positive_bucket_counts AS PositiveBucketCounts,
+    point_negative_offset AS NegativeOffset,
+    point_negative_bucket_counts AS NegativeBucketCounts,
+    {{EXEMPLARS}},
+    point_flags AS Flags,
+    point_min AS Min,
+    point_max AS Max,
+    metric_temporality AS AggregationTemporality
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_exponential_histogram_in}});
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_metrics_summary_mv}} {{ON_CLUSTER}}
+CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_summary_in}} {{ON_CLUSTER}} (
+    tenant String,
+    resource_schema_url String,
+    scope_schema_url String,
+    {{KV_COLUMNS:resource_attributes}},
+    scope_name String,
+    scope_version String,
+    scope_attributes {{SCALAR_KV}},
+    scope_dropped_attributes_count UInt32,
+    metric_name String,
+    metric_description String,
+    metric_unit String,
+    metric_temporality Int32,
+    metric_monotonic Bool,
+    {{KV_COLUMNS:point_attributes}},
+    point_start_time_unix_nano UInt64,
+    point_time_unix_nano UInt64,
+    point_flags UInt32,
+    point_count UInt64,
+    point_sum Float64,
+    point_quantile_values_quantile Array(Float64),
+    point_quantile_values_value Array(Float64)
+) ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{LOCAL:otlp_summary_mv}} {{ON_CLUSTER}}
 TO {{TABLE:otel_metrics_summary}}
 AS SELECT
-    ollystack_tenant AS TenantId,
-    res_attrs AS ResourceAttributes,
-    rm.schema_url AS ResourceSchemaUrl,
-    sm.scope.name AS ScopeName,
-    sm.scope.version AS ScopeVersion,
-    {{ATTRS:sm.scope.attributes}} AS ScopeAttributes,
-    sm.scope.dropped_attributes_count AS ScopeDroppedAttrCount,
-    sm.schema_url AS ScopeSchemaUrl,
-    res_attrs['service.name'] AS ServiceName,
-    m.name AS MetricName,
-    m.description AS MetricDescription,
-    m.unit AS MetricUnit,
-    {{ATTRS:dp.attributes}} AS Attributes,
-    {{TS:dp.start_time_unix_nano}} AS StartTimeUnix,
-    {{TS:dp.time_unix_nano}} AS TimeUnix,
-    dp.count AS Count,
-    dp.sum AS Sum,
-    arrayMap(q -> q.quantile, dp.quantile_values) AS `ValueAtQuantiles.Quantile`,
-    arrayMap(q -> q.value, dp.quantile_values) AS `ValueAtQuantiles.Value`,
-    dp.flags AS Flags
-FROM (
-    SELECT ollystack_tenant, rm, {{ATTRS:rm.resource.attributes}} AS res_attrs
-    FROM {{LOCAL:otlp_metrics_in}}
-    ARRAY JOIN resource_metrics AS rm
-)
-ARRAY JOIN rm.scope_metrics AS sm
-ARRAY JOIN sm.metrics AS m
-ARRAY JOIN m.summary.data_points AS dp;
+    tenant AS TenantId,
+    res AS ResourceAttributes,
+    resource_schema_url AS ResourceSchemaUrl,
+    scope_name AS ScopeName,
+    scope_version AS ScopeVersion,
+    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    scope_dropped_attributes_count AS ScopeDroppedAttrCount,
+    scope_schema_url AS ScopeSchemaUrl,
+    res['service.name'] AS ServiceName,
+    metric_name AS MetricName,
+    metric_description AS MetricDescription,
+    metric_unit AS MetricUnit,
+    {{ATTRS:point_attributes}} AS Attributes,
+    {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
+    {{TS:point_time_unix_nano}} AS TimeUnix,
+    point_count AS Count,
+    point_sum AS Sum,
+    point_quantile_values_quantile AS `ValueAtQuantiles.Quantile`,
+    point_quantile_values_value AS `ValueAtQuantiles.Value`,
+    point_flags AS Flags
+FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_summary_in}});
