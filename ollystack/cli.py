@@ -86,6 +86,19 @@ def serve() -> None:
         pass
 
 
+@app.command()
+def demo(
+    seconds: Annotated[float, typer.Option(help="how long to send demo traffic")] = 5.0,
+    data_dir: Annotated[str, typer.Option(help="embedded store directory")] = ".ollystack/demo-data",
+) -> None:
+    """Start the service on the embedded store, feed it a small shop, and show what it stored."""
+    from pathlib import Path
+
+    from .demo import run
+
+    run(Path(data_dir).resolve(), seconds)
+
+
 @config_app.command("show")
 def config_show(as_json: JsonOpt = False) -> None:
     """Print the effective settings, secrets masked."""
