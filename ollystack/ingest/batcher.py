@@ -3,9 +3,9 @@
 Receivers `submit` a checked request (its frames per staging table) and await it; a writer
 thread joins the frames of all waiting requests per staging table, commits each table's batch in
 one INSERT, and only then resolves their futures, so an acknowledged export is on disk. A batch
-is flushed when it is big enough, when its oldest request has waited `max_delay`, or as soon as
-no other request is being received — the last rule gives low latency when idle and large
-batches under load (group commit).
+is flushed when it is big enough, when its oldest request has waited `max_delay`, or after a
+brief `linger` when no other request is being received — the last rule gives low latency when
+idle and large batches under load (group commit).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class Batcher:
         *,
         max_batch_items: int = 50_000,
         max_delay: float = 0.2,
+        linger: float = 0.005,
         max_queue_items: int = 500_000,
         is_permanent_error: Callable[[Exception], bool] = lambda exc: False,
     ) -> None:
@@ -69,6 +70,7 @@ class Batcher:
         self._metrics = metrics
         self.max_batch_items = max_batch_items
         self.max_delay = max_delay
+        self.linger = min(linger, max_delay)
         self.max_queue_items = max_queue_items
         self._is_permanent = is_permanent_error
         self._cond = threading.Condition()
@@ -125,9 +127,11 @@ class Batcher:
     def _ready(self) -> bool:
         if not self._pending:
             return False
-        if self._closing or self._pending_items >= self.max_batch_items or self._arriving == 0:
+        if self._closing or self._pending_items >= self.max_batch_items:
             return True
-        return time.monotonic() - self._pending[0].enqueued >= self.max_delay
+        age = time.monotonic() - self._pending[0].enqueued
+        # with nobody else mid-request, wait only a moment for stragglers of the same burst
+        return age >= (self.linger if self._arriving == 0 else self.max_delay)
 
     def _run(self) -> None:
         while True:

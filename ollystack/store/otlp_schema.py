@@ -14,6 +14,7 @@ drift from the OTLP definition.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import cache
 
@@ -139,14 +140,31 @@ def schema_text(stage: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def insert_settings(stage: str) -> dict[str, object]:
-    """Settings for the `INSERT … FORMAT Protobuf` of one stage's frames."""
-    return {
-        "format_schema_source": "string",
-        "format_schema": schema_text(stage),
-        "format_schema_message_name": FRAMES[stage][0],
+def schema_file_name(stage: str) -> str:
+    """File name for one stage's schema; the content hash keeps old files from being reused."""
+    digest = hashlib.sha256(schema_text(stage).encode()).hexdigest()[:12]
+    return f"ollystack_{stage}_{digest}.proto"
+
+
+def insert_settings(stage: str, schema_file: str | None = None) -> dict[str, object]:
+    """Settings for the `INSERT … FORMAT Protobuf` of one stage's frames.
+
+    `schema_file` is an absolute path to the schema on the engine's machine (embedded store);
+    without it the schema travels inline (`format_schema_source='string'`, ClickHouse 25.8+).
+    """
+    settings: dict[str, object] = {
         "input_format_protobuf_oneof_presence": 1,
+        # arrays and maps rendered as JSON keep '/' searchable, as the Collector stores them
+        "output_format_json_escape_forward_slashes": 0,
     }
+    frame_message = FRAMES[stage][0]
+    if schema_file:
+        settings["format_schema"] = f"{schema_file}:{frame_message}"
+    else:
+        settings["format_schema_source"] = "string"
+        settings["format_schema"] = schema_text(stage)
+        settings["format_schema_message_name"] = frame_message
+    return settings
 
 
 _VARINT_CACHE = [bytes([n]) for n in range(128)]
@@ -269,9 +287,16 @@ def attrs_map(prefix: str) -> str:
     return f"CAST(mapFromArrays({prefix}_key, arrayMap((k, s, b, i, d, y, av, kv) -> {value}, {args})), '{_MAP}')"
 
 
-def scalar_attrs_map(kvs: str) -> str:
-    """SQL: an Array(Tuple(key, scalar value)) (event, link, exemplar attributes) -> Map."""
-    return f"CAST(mapFromArrays({kvs}.key, arrayMap(a -> {_scalar('a')}, {kvs}.value)), '{_MAP}')"
+def tuple_attrs_map(kvs: str) -> str:
+    """SQL: an Array(Tuple(key, value)) (event, link, exemplar, scope attributes) -> Map.
+
+    Used where the attributes sit inside another repeated field, so they cannot be flat columns.
+    """
+    value = _pick(
+        "a.value", "a.string_value", "a.bool_value", "a.int_value", "a.double_value", "a.bytes_value",
+        _array_json("a.array_value.values", var="y"), _kvlist_json("a.kvlist_value.values", var="y"),
+    )  # fmt: skip
+    return f"CAST(mapFromArrays({kvs}.key, arrayMap(a -> {value}, {kvs}.value)), '{_MAP}')"
 
 
 def body_string(prefix: str) -> str:
@@ -284,15 +309,16 @@ def body_string(prefix: str) -> str:
     )  # fmt: skip
 
 
-def scalar_kv_type() -> str:
-    return _KV_SCALAR
+def kv_tuples_type() -> str:
+    """Array(Tuple(key, value)) with values that may be arrays or maps of scalars."""
+    return f"Array(Tuple(key String, value {_NESTED_TUPLE}))"
 
 
 def exemplar_columns() -> str:
     """Flat exemplar columns of a metric point frame."""
     return ",\n    ".join(
         [
-            f"point_exemplars_filtered_attributes Array({_KV_SCALAR})",
+            f"point_exemplars_filtered_attributes Array({kv_tuples_type()})",
             "point_exemplars_time_unix_nano Array(UInt64)",
             "point_exemplars_value Array(Enum8('none' = 0, 'as_double' = 3, 'as_int' = 6))",
             "point_exemplars_as_double Array(Float64)",
@@ -305,7 +331,7 @@ def exemplar_columns() -> str:
 
 def exemplar_select() -> str:
     """The five `Exemplars.*` columns of a metric row, as SELECT expressions."""
-    attrs = f"arrayMap(e -> {scalar_attrs_map('e')}, point_exemplars_filtered_attributes)"
+    attrs = f"arrayMap(e -> {tuple_attrs_map('e')}, point_exemplars_filtered_attributes)"
     times = f"arrayMap(t -> {ts('t')}, point_exemplars_time_unix_nano)"
     values = (
         "arrayMap((k, d, i) -> if(k = 'as_int', toFloat64(i), d), "
@@ -331,11 +357,11 @@ def placeholder(key: str, arg: str) -> str | None:
     expansions = {
         "KV_COLUMNS": lambda: kv_columns(arg),
         "BODY_COLUMNS": lambda: body_columns(arg),
-        "SCALAR_KV": scalar_kv_type,
+        "KV_TUPLES": kv_tuples_type,
         "EXEMPLAR_COLUMNS": exemplar_columns,
         "EXEMPLARS": exemplar_select,
         "ATTRS": lambda: attrs_map(arg),
-        "SCALAR_ATTRS": lambda: scalar_attrs_map(arg),
+        "TUPLE_ATTRS": lambda: tuple_attrs_map(arg),
         "BODY_STRING": lambda: body_string(arg),
         "TS": lambda: ts(arg),
         "HEX": lambda: f"lower(hex({arg}))",

@@ -10,11 +10,11 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.insert import InsertContext
 
-from .client import database_of, is_embedded, make_client
+from .client import database_of, embedded_path, is_embedded, make_client
 from .ddl import DDLOptions
 from .migrate import MigrationReport, current_version, latest_version, migrate
 from .otlp_frames import REQUEST_TYPES, Framed, frame
-from .otlp_schema import FRAMES, insert_settings, staging_table
+from .otlp_schema import FRAMES, insert_settings, schema_file_name, schema_text, staging_table
 from .scope import TenantScope, TenantTables, check_tenant
 
 
@@ -49,8 +49,24 @@ class Store:
         self.client = client or make_client(url)
         self.options = DDLOptions(database=database_of(url), cluster=cluster, ttl_days=dict(ttl_days or {}))
         self.tenant_tables = TenantTables(self.client, self.options.database)
+        self._schema_files = self._write_schema_files() if self.embedded else {}
         self._insert_contexts: dict[tuple[str, tuple[str, ...]], InsertContext] = {}
         self._write_lock = threading.Lock()
+
+    def _write_schema_files(self) -> dict[str, str]:
+        """Embedded engine: the frame schemas as files in the data dir (inline schemas would be
+        cached by the engine under the process's working directory)."""
+        folder = embedded_path(self.url) / "format_schemas"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for stage in FRAMES:
+            path = folder / schema_file_name(stage)
+            if not path.exists():
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(schema_text(stage), encoding="utf-8")
+                tmp.replace(path)
+            files[stage] = str(path)
+        return files
 
     # -- schema -------------------------------------------------------------------------------
     def migrate(self) -> MigrationReport:
@@ -105,7 +121,7 @@ class Store:
             self.client.raw_insert(
                 f"{self.options.database}.{staging_table(stage)}",
                 insert_block=data,
-                settings=insert_settings(stage),
+                settings=insert_settings(stage, self._schema_files.get(stage)),
                 fmt="Protobuf",
             )
 

@@ -582,7 +582,10 @@ def start_server(
     """Launch the server in a subprocess on ``data_dir`` and wait for READY; returns (process, port)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--path", str(data_dir), "--port", str(port)]
     cmd += ["--password", password, "--parent-pid", str(os.getpid())] + (["--verbose"] if verbose else [])
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    # the engine caches inline protobuf schemas under its working directory: keep that beside the data
+    cwd = Path(data_dir).resolve().parent
+    cwd.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=cwd)
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as sel:

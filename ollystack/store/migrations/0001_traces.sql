@@ -88,11 +88,11 @@ CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_spans_in}} {{ON_CLUSTER}} (
     {{KV_COLUMNS:span_attributes}},
     span_events_time_unix_nano Array(UInt64),
     span_events_name Array(String),
-    span_events_attributes Array({{SCALAR_KV}}),
+    span_events_attributes Array({{KV_TUPLES}}),
     span_links_trace_id Array(String),
     span_links_span_id Array(String),
     span_links_trace_state Array(String),
-    span_links_attributes Array({{SCALAR_KV}}),
+    span_links_attributes Array({{KV_TUPLES}}),
     span_status_message String,
     span_status_code Int32
 ) ENGINE = Null;
@@ -120,9 +120,9 @@ AS SELECT
     span_status_message AS StatusMessage,
     arrayMap(t -> {{TS:t}}, span_events_time_unix_nano) AS `Events.Timestamp`,
     span_events_name AS `Events.Name`,
-    arrayMap(e -> {{SCALAR_ATTRS:e}}, span_events_attributes) AS `Events.Attributes`,
+    arrayMap(e -> {{TUPLE_ATTRS:e}}, span_events_attributes) AS `Events.Attributes`,
     arrayMap(x -> {{HEX:x}}, span_links_trace_id) AS `Links.TraceId`,
     arrayMap(x -> {{HEX:x}}, span_links_span_id) AS `Links.SpanId`,
     span_links_trace_state AS `Links.TraceState`,
-    arrayMap(e -> {{SCALAR_ATTRS:e}}, span_links_attributes) AS `Links.Attributes`
+    arrayMap(e -> {{TUPLE_ATTRS:e}}, span_links_attributes) AS `Links.Attributes`
 FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_spans_in}});

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_logs_in}} {{ON_CLUSTER}} (
     {{KV_COLUMNS:resource_attributes}},
     scope_name String,
     scope_version String,
-    scope_attributes {{SCALAR_KV}},
+    scope_attributes {{KV_TUPLES}},
     log_time_unix_nano UInt64,
     log_observed_time_unix_nano UInt64,
     log_severity_number Int32,
@@ -74,7 +74,7 @@ AS SELECT
     scope_schema_url AS ScopeSchemaUrl,
     scope_name AS ScopeName,
     scope_version AS ScopeVersion,
-    {{SCALAR_ATTRS:scope_attributes}} AS ScopeAttributes,
+    {{TUPLE_ATTRS:scope_attributes}} AS ScopeAttributes,
     {{ATTRS:log_attributes}} AS LogAttributes,
     log_event_name AS EventName
 FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_logs_in}});
