@@ -100,7 +100,7 @@ class Service:
             is_permanent_error=_is_permanent,
         )
         batcher.start()
-        receiver = Receiver(batcher, self.metrics)
+        receiver = Receiver(batcher, self.metrics, s.ttl_days)
         api = create_api(store, self.keys, metrics_text=self.metrics.render, ready=self.ready)
         otlp_app = otlp_http_app(
             receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]

@@ -111,9 +111,9 @@ def decode_json(signal: Signal, body: bytes) -> Message:
     return msg
 
 
-def check(signal: Signal, msg: Message, tenant: str) -> Checked:
+def check(signal: Signal, msg: Message, tenant: str, not_before: int = 0) -> Checked:
     """Drop invalid items, count the rest, and frame them for the store's staging tables."""
-    framed = frame(signal, msg, tenant)
+    framed = frame(signal, msg, tenant, not_before)
     return Checked(framed.payloads(), framed.accepted, framed.rejected, "; ".join(framed.reasons))
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 
@@ -15,13 +16,19 @@ from .selfmetrics import IngestMetrics
 class Receiver:
     batcher: Batcher
     metrics: IngestMetrics
+    retention_days: dict[str, int] = field(default_factory=dict)
+
+    def not_before(self, signal: str) -> int:
+        """Items older than this (ns) would be dropped by retention at once; they are rejected."""
+        days = self.retention_days.get(signal, 0)
+        return time.time_ns() - days * 86_400 * 1_000_000_000 if days > 0 else 0
 
     async def accept(self, signal: Signal, tenant: str, msg: Message, protocol: str) -> Checked:
         """Store the valid items of a decoded request; return what to report back.
 
         Raises the batcher's Overloaded / CommitFailed / ShuttingDown; nothing is acknowledged then.
         """
-        checked = check(signal, msg, tenant)
+        checked = check(signal, msg, tenant, self.not_before(signal))
         if checked.rejected:
             self.metrics.items.labels(signal, "rejected").inc(checked.rejected)
         if checked.accepted:

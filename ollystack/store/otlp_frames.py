@@ -75,7 +75,11 @@ def _span_problem(span: Any) -> str | None:
     return None
 
 
-def frame_traces(msg: Any, tenant: str) -> Framed:
+def _too_old(not_before: int) -> str:
+    return f"timestamp older than the retention period (before {not_before // 1_000_000_000} s since the epoch)"
+
+
+def frame_traces(msg: Any, tenant: str, not_before: int = 0) -> Framed:
     out = Framed()
     frames: list[bytes] = []
     t = tenant.encode()
@@ -87,13 +91,16 @@ def frame_traces(msg: Any, tenant: str) -> Framed:
                 if len(tid) != 16 or len(sid) != 8 or len(parent) not in (0, 8) or tid == _ZERO_TRACE:
                     out.reject(_span_problem(span) or "invalid span")
                     continue
+                if span.start_time_unix_nano < not_before:
+                    out.reject(_too_old(not_before))
+                    continue
                 frames.append(delimited(head + field_bytes(F_ITEM, span.SerializeToString())))
     out.accepted = len(frames)
     out.frames["spans"] = frames
     return out
 
 
-def frame_logs(msg: Any, tenant: str) -> Framed:
+def frame_logs(msg: Any, tenant: str, not_before: int = 0) -> Framed:
     out = Framed()
     frames: list[bytes] = []
     t = tenant.encode()
@@ -103,6 +110,9 @@ def frame_logs(msg: Any, tenant: str) -> Framed:
             for rec in sl.log_records:
                 if len(rec.trace_id) not in (0, 16) or len(rec.span_id) not in (0, 8):
                     out.reject("log record: trace_id must be empty or 16 bytes, span_id empty or 8 bytes")
+                    continue
+                if (rec.time_unix_nano or rec.observed_time_unix_nano) < not_before:
+                    out.reject(_too_old(not_before))
                     continue
                 frames.append(delimited(head + field_bytes(F_ITEM, rec.SerializeToString())))
     out.accepted = len(frames)
@@ -131,7 +141,7 @@ def _point_problem(kind: str, name: str, dp: Any) -> str | None:
     return None
 
 
-def frame_metrics(msg: Any, tenant: str) -> Framed:
+def frame_metrics(msg: Any, tenant: str, not_before: int = 0) -> Framed:
     out = Framed()
     t = tenant.encode()
     for rm in msg.resource_metrics:
@@ -146,6 +156,8 @@ def frame_metrics(msg: Any, tenant: str) -> Framed:
                 frames = out.frames.setdefault(kind, [])
                 for dp in data.data_points:
                     problem = _point_problem(kind, metric.name, dp)
+                    if problem is None and dp.time_unix_nano < not_before:
+                        problem = _too_old(not_before)
                     if problem:
                         out.reject(problem)
                         continue
@@ -162,7 +174,10 @@ REQUEST_TYPES: dict[str, Any] = {
 FRAMERS = {"traces": frame_traces, "logs": frame_logs, "metrics": frame_metrics}
 
 
-def frame(signal: str, msg: Any, tenant: str) -> Framed:
-    """Frames for a decoded Export{Trace,Logs,Metrics}ServiceRequest of `signal`."""
+def frame(signal: str, msg: Any, tenant: str, not_before: int = 0) -> Framed:
+    """Frames for a decoded Export{Trace,Logs,Metrics}ServiceRequest of `signal`.
+
+    Items timestamped before `not_before` (ns) are rejected: retention would drop them unseen.
+    """
     msg.DiscardUnknownFields()
-    return FRAMERS[signal](msg, tenant)
+    return FRAMERS[signal](msg, tenant, not_before)
