@@ -25,8 +25,8 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.payloads import log_request, trace_request  # noqa: E402
-from ollystack.store import Store  # noqa: E402
+from bench.payloads import log_request, trace_request
+from ollystack.store import Store
 
 READY = re.compile(r"ollystack ready otlp_http=[^:]+:(\d+) otlp_grpc=[^:]+:(\d+) api=[^:]+:(\d+)")
 TABLES = {"traces": "otel_traces", "logs": "otel_logs"}

@@ -143,9 +143,6 @@ class Batcher:
                 batch, self._pending = self._pending, []
                 self._pending_items = 0
             self._commit(batch)
-            with self._cond:
-                self._queued_items -= sum(p.items for p in batch)
-                self._metrics.queue_items.set(self._queued_items)
 
     def _commit(self, batch: list[_Pending]) -> None:
         failed: dict[int, Exception] = {}
@@ -157,6 +154,10 @@ class Batcher:
             for group, exc in self._write_stage(stage, members):
                 for p in group:
                     failed.setdefault(id(p), exc)
+        # free the queue before answering, or a client's next request could meet a "full" queue
+        with self._cond:
+            self._queued_items -= sum(p.items for p in batch)
+            self._metrics.queue_items.set(self._queued_items)
         for p in batch:
             p.loop.call_soon_threadsafe(_set_result, p.future, failed.get(id(p)))
 

@@ -67,7 +67,7 @@ def decode_protobuf(signal: Signal, body: bytes) -> Message:
     msg = REQUEST_TYPES[signal]()
     try:
         msg.ParseFromString(body)
-    except (DecodeError, RuntimeError, ValueError) as exc:
+    except (DecodeError, RuntimeError, ValueError, RecursionError) as exc:
         raise DecodeFailed(f"invalid protobuf {msg.DESCRIPTOR.name}: {exc}") from exc
     return msg
 
@@ -81,18 +81,30 @@ def _hex_to_b64(value: Any, path: str) -> Any:
         raise DecodeFailed(f"{path}: {value!r} is not hex") from exc
 
 
-def _fix_ids(node: Any, path: str = "$") -> Any:
-    """Rewrite OTLP/JSON hex ids into the base64 protobuf-JSON expects, in place."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in _HEX_KEYS:
-                node[key] = _hex_to_b64(value, f"{path}.{key}")
-            elif key not in _USER_DATA_KEYS and isinstance(value, dict | list):
-                _fix_ids(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            _fix_ids(item, f"{path}[{i}]")
-    return node
+MAX_JSON_DEPTH = 64
+
+
+def _fix_ids(root: Any) -> None:
+    """Rewrite OTLP/JSON hex ids into the base64 protobuf-JSON expects, in place.
+
+    Iterative, with a depth limit, so a hostile document cannot exhaust the interpreter's stack.
+    User data (attributes, log bodies) may hold any keys: it is measured, never rewritten.
+    """
+    stack: list[tuple[Any, str, int, bool]] = [(root, "$", 0, False)]
+    while stack:
+        node, path, depth, user_data = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise DecodeFailed(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _HEX_KEYS and not user_data:
+                    node[key] = _hex_to_b64(value, f"{path}.{key}")
+                elif isinstance(value, dict | list):
+                    stack.append((value, f"{path}.{key}", depth + 1, user_data or key in _USER_DATA_KEYS))
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                if isinstance(item, dict | list):
+                    stack.append((item, f"{path}[{i}]", depth + 1, user_data))
 
 
 def decode_json(signal: Signal, body: bytes) -> Message:
@@ -106,7 +118,7 @@ def decode_json(signal: Signal, body: bytes) -> Message:
     msg = REQUEST_TYPES[signal]()
     try:
         json_format.ParseDict(data, msg, ignore_unknown_fields=True)
-    except (json_format.ParseError, ValueError, TypeError, binascii.Error) as exc:
+    except (json_format.ParseError, ValueError, TypeError, binascii.Error, RecursionError) as exc:
         raise DecodeFailed(f"invalid OTLP/JSON {msg.DESCRIPTOR.name}: {exc}") from exc
     return msg
 

@@ -51,16 +51,31 @@ async def read_body(request: Request, limit: int) -> bytes:
         return body
     if encoding not in ("gzip", "deflate"):
         raise _BadEncoding(f"unsupported Content-Encoding {encoding!r}; use gzip or none")
-    inflater = zlib.decompressobj(wbits=47 if encoding == "gzip" else 15)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise DecodeFailed(f"invalid {encoding} body: {exc}") from exc
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise _TooLarge(f"decompressed body exceeds the limit of {limit} bytes")
-    if not inflater.eof:
-        raise DecodeFailed(f"truncated {encoding} body")
-    return out
+    return _inflate(body, encoding, limit)
+
+
+def _inflate(body: bytes, encoding: str, limit: int) -> bytes:
+    """Decompress every member of a gzip (or a deflate) body, never past `limit` bytes."""
+    out: list[bytes] = []
+    size = 0
+    data = body
+    while True:
+        inflater = zlib.decompressobj(wbits=47 if encoding == "gzip" else 15)
+        try:
+            chunk = inflater.decompress(data, limit + 1 - size)
+        except zlib.error as exc:
+            raise DecodeFailed(f"invalid {encoding} body: {exc}") from exc
+        size += len(chunk)
+        out.append(chunk)
+        if size > limit or inflater.unconsumed_tail:
+            raise _TooLarge(f"decompressed body exceeds the limit of {limit} bytes")
+        if not inflater.eof:
+            raise DecodeFailed(f"truncated {encoding} body")
+        data = inflater.unused_data
+        if encoding != "gzip" or not data:
+            return b"".join(out)
+        if not data.startswith(b"\x1f\x8b"):
+            raise DecodeFailed("invalid gzip body: trailing bytes after the last member")
 
 
 def _content_kind(request: Request) -> str | None:

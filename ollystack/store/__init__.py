@@ -2,7 +2,7 @@
 
 from .client import StoreBusy, StoreConfigError, make_client
 from .migrate import SchemaTooNewError
-from .scope import TenantError, TenantScope
+from .scope import TenantError, TenantScope, UnsafeQueryError
 from .store import Store, TableStats
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "TableStats",
     "TenantError",
     "TenantScope",
+    "UnsafeQueryError",
     "make_client",
 ]

@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError
+
+UNKNOWN_DATABASE = 81
 
 
 class StoreConfigError(ValueError):
@@ -55,8 +58,8 @@ def database_of(url: str) -> str:
     return urlsplit(url).path.strip("/") or "default"
 
 
-def make_client(url: str, *, connect_timeout: int = 10) -> Client:
-    """Open the client for `url`; the embedded directory is created on first use."""
+def make_client(url: str, *, connect_timeout: int = 10, cluster: str | None = None) -> Client:
+    """Open the client for `url`; the embedded directory or the server database is created on first use."""
     if is_embedded(url):
         path = embedded_path(url)
         path.mkdir(parents=True, exist_ok=True)
@@ -69,9 +72,23 @@ def make_client(url: str, *, connect_timeout: int = 10) -> Client:
             f"OLLYSTACK_CLICKHOUSE_URL scheme {parts.scheme!r} is not supported; "
             "use chdb://<dir> or http(s)://user:pass@host:8123/db"
         )
-    try:
+
+    def connect(database: str | None = None) -> Client:
+        extra = {"database": database} if database else {}
         return clickhouse_connect.get_client(
-            dsn=url, connect_timeout=connect_timeout, compress=False, autogenerate_session_id=False
+            dsn=url, connect_timeout=connect_timeout, compress=False, autogenerate_session_id=False, **extra
         )
+
+    try:
+        try:
+            return connect()
+        except DatabaseError as exc:
+            if getattr(exc, "code", None) != UNKNOWN_DATABASE:
+                raise
+            admin = connect("default")
+            on_cluster = f" ON CLUSTER '{cluster}'" if cluster else ""
+            admin.command(f"CREATE DATABASE IF NOT EXISTS `{database_of(url)}`{on_cluster}")
+            admin.close()
+            return connect()
     except Exception as exc:  # surfaced as a configuration problem, with the cause
         raise StoreConfigError(f"cannot connect to ClickHouse at {parts.hostname}:{parts.port}: {exc}") from exc

@@ -156,6 +156,8 @@ def insert_settings(stage: str, schema_file: str | None = None) -> dict[str, obj
         "input_format_protobuf_oneof_presence": 1,
         # arrays and maps rendered as JSON keep '/' searchable, as the Collector stores them
         "output_format_json_escape_forward_slashes": 0,
+        # a replay of old data may span many daily partitions: store it rather than refuse it
+        "throw_on_max_partitions_per_insert_block": 0,
     }
     frame_message = FRAMES[stage][0]
     if schema_file:

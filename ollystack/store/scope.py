@@ -3,6 +3,10 @@
 Scoping does not trust the caller's SQL. Every query from a `TenantScope` carries ClickHouse's
 `additional_table_filters` setting with `TenantId = '<tenant>'` for every table that has a
 TenantId column, so a query that forgets its WHERE clause still sees one tenant's rows only.
+Before it runs, the engine's own parser (`EXPLAIN AST`) must show a plain SELECT that reads
+only tables of the store's database or subqueries: no SETTINGS clause that could replace the
+filter, no table function that could read around it (merge, remote, file, url…), no system
+tables; and it runs `readonly` so it cannot write.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ class TenantError(ValueError):
     """A tenant id that cannot be used to scope queries."""
 
 
+class UnsafeQueryError(TenantError):
+    """SQL that a tenant scope refuses to run, because it could escape the tenant filter."""
+
+
+#: table functions that read only what the query itself holds
+SAFE_TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", "generateSeries", "values"})
+
+
 def check_tenant(tenant: str) -> str:
     if not isinstance(tenant, str) or not TENANT_RE.match(tenant):
         raise TenantError(f"invalid tenant id {tenant!r}: letters, digits, '_', '.', '-' (max 64)")
@@ -35,6 +47,7 @@ class TenantTables:
         self._database = database
         self._lock = threading.Lock()
         self._names: frozenset[str] | None = None
+        self._verified: set[str] = set()  # SQL texts whose AST already passed the check
 
     def refresh(self) -> None:
         rows = self._client.query(
@@ -43,6 +56,15 @@ class TenantTables:
         ).result_rows
         with self._lock:
             self._names = frozenset(r[0] for r in rows)
+
+    @property
+    def verified(self) -> set[str]:
+        return self._verified
+
+    def remember(self, sql: str) -> None:
+        if len(self._verified) > 10_000:
+            self._verified.clear()
+        self._verified.add(sql)
 
     @property
     def names(self) -> frozenset[str]:
@@ -69,7 +91,21 @@ class TenantScope:
             filters[f"{self._database}.{name}"] = cond
         settings = dict(extra or {})
         settings["additional_table_filters"] = filters
+        settings["readonly"] = 2  # no writes; 2 still lets the filter setting itself be sent
         return settings
+
+    def check_sql(self, sql: str, params: dict[str, Any]) -> None:
+        """Refuse SQL that could read around the tenant filter or change data (see module doc)."""
+        if "Identifier}" not in sql and sql in self._tables.verified:
+            return
+        try:
+            raw = self._client.raw_query(f"EXPLAIN AST {sql}", parameters=params, fmt="TabSeparatedRaw")
+            lines = raw.decode().splitlines()
+        except Exception as exc:
+            raise UnsafeQueryError(f"cannot parse the query: {exc}") from exc
+        _check_ast(lines, self._database)
+        if "Identifier}" not in sql:
+            self._tables.remember(sql)
 
     def _params(self, parameters: dict[str, Any] | None) -> dict[str, Any]:
         params = dict(parameters or {})
@@ -82,7 +118,9 @@ class TenantScope:
         self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
     ) -> QueryResult:
         """Run a SELECT; `{tenant:String}` is available to the SQL and always filtered on."""
-        return self._client.query(sql, parameters=self._params(parameters), settings=self._settings(settings))
+        params = self._params(parameters)
+        self.check_sql(sql, params)
+        return self._client.query(sql, parameters=params, settings=self._settings(settings))
 
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows as dicts keyed by column name: the shape the CLI, API and tools want."""
@@ -93,3 +131,24 @@ class TenantScope:
     def scalar(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
         rows = self.query(sql, parameters).result_rows
         return rows[0][0] if rows else None
+
+
+def _check_ast(lines: list[str], database: str) -> None:
+    """Walk `EXPLAIN AST` output: a SELECT over our tables and subqueries only."""
+    if not lines or not lines[0].startswith("SelectWithUnionQuery"):
+        kind = lines[0].split(" ")[0] if lines else "nothing"
+        raise UnsafeQueryError(f"only SELECT queries may run in a tenant scope, not {kind}")
+    for i, line in enumerate(lines):
+        node = line.strip()
+        if node == "Set" or node.startswith("Set "):
+            raise UnsafeQueryError("a SETTINGS clause is not allowed in a tenant-scoped query")
+        if node.startswith("TableExpression") and i + 1 < len(lines):
+            child = lines[i + 1].strip()
+            if child.startswith("Function "):
+                name = child.split(" ")[1]
+                if name not in SAFE_TABLE_FUNCTIONS:
+                    raise UnsafeQueryError(f"table function {name}() is not allowed in a tenant-scoped query")
+            elif child.startswith("TableIdentifier "):
+                table = child.split(" ")[1]
+                if "." in table and table.split(".")[0] != database:
+                    raise UnsafeQueryError(f"table {table} is outside the store's database")

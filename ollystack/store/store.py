@@ -11,7 +11,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.insert import InsertContext
 
 from .client import database_of, embedded_path, is_embedded, make_client
-from .ddl import DDLOptions
+from .ddl import DDLOptions, local_name
 from .migrate import MigrationReport, current_version, latest_version, migrate
 from .otlp_frames import REQUEST_TYPES, Framed, frame
 from .otlp_schema import FRAMES, insert_settings, schema_file_name, schema_text, staging_table
@@ -27,6 +27,12 @@ class TableStats:
     parts: int
     oldest: str | None
     newest: str | None
+
+
+def staging_target(stage: str, options: DDLOptions) -> str:
+    """The table OTLP frames of `stage` are inserted into: the node-local Null table in a cluster
+    (its view writes the Distributed table, which shards the rows)."""
+    return f"{options.database}.{local_name(staging_table(stage), options)}"
 
 
 class Store:
@@ -46,7 +52,7 @@ class Store:
     ) -> None:
         self.url = url
         self.embedded = is_embedded(url)
-        self.client = client or make_client(url)
+        self.client = client or make_client(url, cluster=cluster)
         self.options = DDLOptions(database=database_of(url), cluster=cluster, ttl_days=dict(ttl_days or {}))
         self.tenant_tables = TenantTables(self.client, self.options.database)
         self._schema_files = self._write_schema_files() if self.embedded else {}
@@ -119,7 +125,7 @@ class Store:
             return
         with self._write_lock:
             self.client.raw_insert(
-                f"{self.options.database}.{staging_table(stage)}",
+                staging_target(stage, self.options),
                 insert_block=data,
                 settings=insert_settings(stage, self._schema_files.get(stage)),
                 fmt="Protobuf",
@@ -130,6 +136,8 @@ class Store:
 
         The service's receivers do the same in two steps so they can batch across requests.
         """
+        if signal not in REQUEST_TYPES:
+            raise ValueError(f"unknown signal {signal!r}; use traces, logs or metrics")
         request_type = REQUEST_TYPES[signal]
         total = Framed()
         for raw in requests:
