@@ -32,7 +32,7 @@ READY = re.compile(r"ollystack ready otlp_http=[^:]+:(\d+) otlp_grpc=[^:]+:(\d+)
 TABLES = {"traces": "otel_traces", "logs": "otel_logs"}
 
 
-def start_service(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
+def start_service(data_dir: Path) -> tuple[subprocess.Popen[str], int, int]:
     env = {
         **os.environ,
         "OLLYSTACK_CLICKHOUSE_URL": f"chdb://{data_dir}",
@@ -49,7 +49,7 @@ def start_service(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
         m = READY.search(line)
         if m:
             threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-            return proc, int(m.group(1))
+            return proc, int(m.group(1)), int(m.group(3))
     raise RuntimeError("service did not start")
 
 
@@ -108,6 +108,17 @@ def send_all(port: int, signal: str, bodies: list[bytes], senders: int) -> float
     return elapsed
 
 
+def batch_stats(api_port: int) -> dict[str, tuple[float, float]]:
+    """Per signal: (batches committed, items committed) so far, from the service's /metrics."""
+    text = httpx.get(f"http://127.0.0.1:{api_port}/metrics", timeout=10).text
+    out: dict[str, list[float]] = {}
+    for line in text.splitlines():
+        m = re.match(r'ollystack_ingest_batch_items_(count|sum)\{signal="(\w+)"\} (\S+)', line)
+        if m:
+            out.setdefault(m.group(2), [0.0, 0.0])[0 if m.group(1) == "count" else 1] = float(m.group(3))
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
 def raw_insert_rate(store: Store, table: str, batch_rows: int) -> tuple[float, int]:
     """Rows/s of clickhouse-connect's column-oriented insert of the rows the service stored."""
     client = store.client
@@ -150,15 +161,18 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
     }
     try:
-        proc, port = start_service(work / "data")
+        proc, port, api_port = start_service(work / "data")
         rss = PeakRss(proc.pid)
         # warm-up: first inserts pay for part creation and caches
         send_all(port, "traces", payloads["traces"][:8], args.senders)
         send_all(port, "logs", payloads["logs"][:8], args.senders)
-        e2e = {}
+        e2e, mean_batch = {}, {}
         for signal in builders:
+            before = batch_stats(api_port).get(signal, (0.0, 0.0))
             elapsed = send_all(port, signal, payloads[signal], args.senders)
             e2e[signal] = args.requests * args.items / elapsed
+            after = batch_stats(api_port)[signal]
+            mean_batch[signal] = round((after[1] - before[1]) / max(after[0] - before[0], 1))
         proc.terminate()
         proc.wait(60)
         results["service_peak_rss_mib"] = round(rss.stop() / 2**20)
@@ -166,10 +180,14 @@ def main() -> None:
         try:
             for signal, table in TABLES.items():
                 raw, rows = raw_insert_rate(store, table, args.raw_batch)
+                raw_same, _ = raw_insert_rate(store, table, mean_batch[signal])
                 results[signal] = {
                     "end_to_end_per_s": round(e2e[signal]),
                     "raw_insert_per_s": round(raw),
                     "ratio": round(e2e[signal] / raw, 3),
+                    "service_mean_batch": mean_batch[signal],
+                    "raw_insert_same_batch_per_s": round(raw_same),
+                    "ratio_same_batch": round(e2e[signal] / raw_same, 3),
                     "rows_compared": rows,
                 }
         finally:
@@ -185,6 +203,8 @@ def main() -> None:
         assert isinstance(r, dict)
         print(f"{signal:7s} end-to-end {r['end_to_end_per_s']:>9,} {unit[signal]}/s   "
               f"raw insert {r['raw_insert_per_s']:>9,} rows/s   ratio {r['ratio']:.2f}")  # fmt: skip
+        print(f"{'':7s} service's mean batch {r['service_mean_batch']:,} items; raw insert at that batch size "
+              f"{r['raw_insert_same_batch_per_s']:,} rows/s, ratio {r['ratio_same_batch']:.2f}")  # fmt: skip
     print(f"service peak RSS {results['service_peak_rss_mib']} MiB")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="largest OTLP body, after gunzip")
     batch_max_items: int = Field(50_000, ge=1, description="flush a batch at this many items")
     batch_max_delay_ms: int = Field(200, ge=0, description="flush a batch when its oldest item is this old")
+    ingest_writers: int = Field(1, ge=1, le=16, description="batches committed concurrently")
     queue_max_items: int = Field(500_000, ge=1, description="items waiting to commit before 429s start")
     retention_traces_days: int = Field(30, ge=0, description="0 keeps spans forever")
     retention_logs_days: int = Field(30, ge=0)

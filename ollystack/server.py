@@ -68,7 +68,10 @@ class Service:
 
     def open_store(self) -> Store:
         store = Store(
-            self.settings.clickhouse_url, cluster=self.settings.clickhouse_cluster, ttl_days=self.settings.ttl_days
+            self.settings.clickhouse_url,
+            cluster=self.settings.clickhouse_cluster,
+            ttl_days=self.settings.ttl_days,
+            insert_connections=self.settings.ingest_writers,
         )
         report = store.migrate()
         if report.applied:
@@ -97,6 +100,7 @@ class Service:
             max_batch_items=s.batch_max_items,
             max_delay=s.batch_max_delay_ms / 1000,
             max_queue_items=s.queue_max_items,
+            writers=s.ingest_writers,
             is_permanent_error=_is_permanent,
         )
         batcher.start()

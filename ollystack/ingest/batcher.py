@@ -64,6 +64,7 @@ class Batcher:
         max_delay: float = 0.2,
         linger: float = 0.005,
         max_queue_items: int = 500_000,
+        writers: int = 1,
         is_permanent_error: Callable[[Exception], bool] = lambda exc: False,
     ) -> None:
         self._write = write
@@ -79,7 +80,8 @@ class Batcher:
         self._queued_items = 0  # pending plus the batch being committed
         self._arriving = 0
         self._closing = False
-        self._thread: threading.Thread | None = None
+        self._writers = max(1, writers)
+        self._threads: list[threading.Thread] = []
         self._rate = 20_000.0  # items/s, smoothed; sizes Retry-After
 
     # -- receiver side ----------------------------------------------------------------------
@@ -112,16 +114,20 @@ class Batcher:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="ollystack-batcher", daemon=True)
-        self._thread.start()
+        """Start the writer threads; with several, batches commit concurrently (one store
+        connection each)."""
+        for i in range(self._writers):
+            thread = threading.Thread(target=self._run, name=f"ollystack-writer-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def close(self, timeout: float | None = None) -> None:
         """Stop taking requests, commit everything already taken, then return."""
         with self._cond:
             self._closing = True
             self._cond.notify()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
 
     # -- writer thread -----------------------------------------------------------------------
     def _ready(self) -> bool:
@@ -143,6 +149,15 @@ class Batcher:
                 batch, self._pending = self._pending, []
                 self._pending_items = 0
             self._commit(batch)
+            # The clients just answered usually send again at once: give them a moment to arrive,
+            # so the next batch holds their requests too instead of half of them.
+            deadline = time.monotonic() + self.linger
+            with self._cond:
+                while not self._closing and self._pending_items < self.max_batch_items:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(timeout=left)
 
     def _commit(self, batch: list[_Pending]) -> None:
         failed: dict[int, Exception] = {}

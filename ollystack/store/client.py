@@ -58,12 +58,17 @@ def database_of(url: str) -> str:
     return urlsplit(url).path.strip("/") or "default"
 
 
-def make_client(url: str, *, connect_timeout: int = 10, cluster: str | None = None) -> Client:
-    """Open the client for `url`; the embedded directory or the server database is created on first use."""
+def make_client(
+    url: str, *, connect_timeout: int = 10, cluster: str | None = None, same_process: bool = False
+) -> Client:
+    """Open the client for `url`; the embedded directory or the server database is created on first use.
+
+    `same_process` opens one more connection to an embedded store this process already holds.
+    """
     if is_embedded(url):
         path = embedded_path(url)
         path.mkdir(parents=True, exist_ok=True)
-        if embedded_in_use(path):
+        if not same_process and embedded_in_use(path):
             raise StoreBusy(f"the embedded store {path} is in use by another process (a running `ollystack serve`?)")
         return clickhouse_connect.get_client(interface="chdb", path=str(path))
     parts = urlsplit(url)

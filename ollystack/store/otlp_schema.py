@@ -247,19 +247,13 @@ def _pick(k: str, s: str, b: str, i: str, d: str, y: str, array_sql: str, kvlist
     return f"[{s}, {b}, {i}, {d}, {array_sql}, {kvlist_sql}, base64Encode({y})][toUInt8({k})]"
 
 
-def _scalar(v: str) -> str:
-    return _pick(
-        f"{v}.value", f"{v}.string_value", f"{v}.bool_value", f"{v}.int_value", f"{v}.double_value",
-        f"{v}.bytes_value", "''", "''",
-    )  # fmt: skip
-
-
 def _scalar_json(v: str) -> str:
-    """A scalar AnyValue as JSON: strings and bytes quoted, numbers and booleans bare."""
-    text = _scalar(v)
-    quoted = f"{v}.value IN ('string_value', 'bytes_value') OR {v}.double_value IN ('inf', '-inf', 'nan')"
-    empty = f"{v}.value IN ('none', 'array_value', 'kvlist_value')"
-    return f"multiIf({quoted}, toJSONString({text}), {empty}, 'null', {text})"
+    """A scalar AnyValue as JSON: strings and bytes quoted, numbers and booleans bare, else null."""
+    dbl = f"if({v}.double_value IN ('inf', '-inf', 'nan'), concat('\"', {v}.double_value, '\"'), {v}.double_value)"
+    return (
+        f"['null', toJSONString({v}.string_value), {v}.bool_value, {v}.int_value, {dbl}, 'null', 'null', "
+        f"concat('\"', base64Encode({v}.bytes_value), '\"')][toUInt8({v}.value) + 1]"
+    )
 
 
 def _array_json(arr: str, item_json: Callable[[str], str] = _scalar_json, var: str = "x") -> str:
@@ -279,26 +273,61 @@ def _nested_json(v: str) -> str:
     )
 
 
-def attrs_map(prefix: str) -> str:
-    """SQL: flat KeyValue columns -> the Collector exporter's Map of strings (maps/arrays as JSON)."""
-    value = _pick("k", "s", "b", "i", "d", "y", _array_json("av"), _kvlist_json("kv"))
-    args = ", ".join(
-        [f"{prefix}_value_value", *(f"{prefix}_value_{s}" for s in _SCALARS),
-         f"{prefix}_value_array_value_values", f"{prefix}_value_kvlist_value_values"]
-    )  # fmt: skip
-    return f"CAST(mapFromArrays({prefix}_key, arrayMap((k, s, b, i, d, y, av, kv) -> {value}, {args})), '{_MAP}')"
+_KV_FIELDS = (
+    "value_value", "value_string_value", "value_bool_value", "value_int_value", "value_double_value",
+    "value_bytes_value", "value_array_value_values", "value_kvlist_value_values",
+)  # fmt: skip
 
 
-def tuple_attrs_map(kvs: str) -> str:
-    """SQL: an Array(Tuple(key, value)) (event, link, exemplar, scope attributes) -> Map.
+def attr_values(prefixes: str) -> str:
+    """SQL: the value strings of several flat KeyValue fields at once, concatenated in order.
 
-    Used where the attributes sit inside another repeated field, so they cannot be flat columns.
+    One lambda for all of a row's attribute lists: the engine analyses a view's expressions on
+    every insert, and each lambda costs milliseconds there. `attrs_at` slices the result.
     """
+    names = [p.strip() for p in prefixes.split(",")]
+
+    def column(f: str) -> str:
+        cols = [f"{p}_{f}" for p in names]
+        return cols[0] if len(cols) == 1 else f"arrayConcat({', '.join(cols)})"
+
+    value = _pick("k", "s", "b", "i", "d", "y", _array_json("av"), _kvlist_json("kv"))
+    return f"arrayMap((k, s, b, i, d, y, av, kv) -> {value}, {', '.join(column(f) for f in _KV_FIELDS)})"
+
+
+def _slice(values: str, prefix: str, before: list[str], length_of: Callable[[str], str]) -> str:
+    offset = " + ".join(["1", *(length_of(p) for p in before)])
+    return f"arraySlice({values}, {offset}, {length_of(prefix)})"
+
+
+def attrs_at(arg: str) -> str:
+    """SQL `values,prefix[,earlier prefixes…]`: the Map of one flat KeyValue field out of `attr_values`."""
+    values, prefix, *before = (x.strip() for x in arg.split(","))
+    sliced = _slice(values, prefix, before, lambda p: f"length({p}_key)")
+    return f"mapFromArrays({prefix}_key, {sliced})"
+
+
+def tuple_attr_lists(columns: str) -> str:
+    """SQL: Maps for several Array(Array(Tuple(key, value))) columns (events', links' attributes) at
+    once, concatenated in order; `slice_at` splits them again."""
+    names = [c.strip() for c in columns.split(",")]
+    source = names[0] if len(names) == 1 else f"arrayConcat({', '.join(names)})"
     value = _pick(
         "a.value", "a.string_value", "a.bool_value", "a.int_value", "a.double_value", "a.bytes_value",
         _array_json("a.array_value.values", var="y"), _kvlist_json("a.kvlist_value.values", var="y"),
     )  # fmt: skip
-    return f"CAST(mapFromArrays({kvs}.key, arrayMap(a -> {value}, {kvs}.value)), '{_MAP}')"
+    return f"arrayMap(e -> mapFromArrays(e.key, arrayMap(a -> {value}, e.value)), {source})"
+
+
+def slice_at(arg: str) -> str:
+    """SQL `values,column[,earlier columns…]`: one column's part of `tuple_attr_lists`."""
+    values, column, *before = (x.strip() for x in arg.split(","))
+    return _slice(values, column, before, lambda c: f"length({c})")
+
+
+def tuple_attrs_map(kvs: str) -> str:
+    """SQL: one Array(Tuple(key, value)) (scope attributes) -> Map."""
+    return f"arrayElement({tuple_attr_lists(f'[{kvs}]')}, 1)"
 
 
 def body_string(prefix: str) -> str:
@@ -333,7 +362,7 @@ def exemplar_columns() -> str:
 
 def exemplar_select() -> str:
     """The five `Exemplars.*` columns of a metric row, as SELECT expressions."""
-    attrs = f"arrayMap(e -> {tuple_attrs_map('e')}, point_exemplars_filtered_attributes)"
+    attrs = tuple_attr_lists("point_exemplars_filtered_attributes")
     times = f"arrayMap(t -> {ts('t')}, point_exemplars_time_unix_nano)"
     values = (
         "arrayMap((k, d, i) -> if(k = 'as_int', toFloat64(i), d), "
@@ -362,7 +391,10 @@ def placeholder(key: str, arg: str) -> str | None:
         "KV_TUPLES": kv_tuples_type,
         "EXEMPLAR_COLUMNS": exemplar_columns,
         "EXEMPLARS": exemplar_select,
-        "ATTRS": lambda: attrs_map(arg),
+        "ATTR_VALUES": lambda: attr_values(arg),
+        "ATTRS_AT": lambda: attrs_at(arg),
+        "TUPLE_ATTR_LISTS": lambda: tuple_attr_lists(arg),
+        "SLICE_AT": lambda: slice_at(arg),
         "TUPLE_ATTRS": lambda: tuple_attrs_map(arg),
         "BODY_STRING": lambda: body_string(arg),
         "TS": lambda: ts(arg),

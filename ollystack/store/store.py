@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
+import queue
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.insert import InsertContext
 
 from .client import database_of, embedded_path, is_embedded, make_client
 from .ddl import DDLOptions, local_name
@@ -49,6 +47,7 @@ class Store:
         cluster: str | None = None,
         ttl_days: dict[str, int] | None = None,
         client: Client | None = None,
+        insert_connections: int = 1,
     ) -> None:
         self.url = url
         self.embedded = is_embedded(url)
@@ -56,8 +55,15 @@ class Store:
         self.options = DDLOptions(database=database_of(url), cluster=cluster, ttl_days=dict(ttl_days or {}))
         self.tenant_tables = TenantTables(self.client, self.options.database)
         self._schema_files = self._write_schema_files() if self.embedded else {}
-        self._insert_contexts: dict[tuple[str, tuple[str, ...]], InsertContext] = {}
-        self._write_lock = threading.Lock()
+        # Inserts of OTLP frames may run concurrently: the engine analyses and writes two batches
+        # on two connections at once, which on two cores beats waiting for one another.
+        self._inserters: queue.SimpleQueue[Client] = queue.SimpleQueue()
+        self._extra_clients: list[Client] = []
+        self._inserters.put(self.client)
+        for _ in range(max(1, insert_connections) - 1):
+            extra = make_client(url, cluster=cluster, same_process=True)
+            self._extra_clients.append(extra)
+            self._inserters.put(extra)
 
     def _write_schema_files(self) -> dict[str, str]:
         """Embedded engine: the frame schemas as files in the data dir (inline schemas would be
@@ -78,7 +84,6 @@ class Store:
     def migrate(self) -> MigrationReport:
         report = migrate(self.client, self.options)
         self.tenant_tables.refresh()
-        self._insert_contexts.clear()
         return report
 
     def schema_version(self) -> int:
@@ -89,30 +94,6 @@ class Store:
         return latest_version()
 
     # -- writes -------------------------------------------------------------------------------
-    def insert_columns(self, table: str, column_names: Sequence[str], columns: Sequence[list[Any]]) -> int:
-        """Insert column-oriented data in one INSERT; returns the row count written.
-
-        When this returns, ClickHouse has written the part to disk: the row survives a kill -9.
-        """
-        if not columns or not columns[0]:
-            return 0
-        key = (table, tuple(column_names))
-        with self._write_lock:
-            ctx = self._insert_contexts.get(key)
-            if ctx is None:
-                ctx = self.client.create_insert_context(
-                    table=f"{self.options.database}.{table}",
-                    column_names=list(column_names),
-                    column_oriented=True,
-                )
-                self._insert_contexts[key] = ctx
-            ctx.data = list(columns)
-            try:
-                summary = self.client.insert(context=ctx)
-            finally:
-                ctx.data = None
-        return int(summary.written_rows) if summary.written_rows else len(columns[0])
-
     def insert_frames(self, stage: str, data: bytes) -> None:
         """Insert a batch of OTLP frames (see otlp_frames) into one stage, in one INSERT.
 
@@ -123,13 +104,16 @@ class Store:
             raise ValueError(f"unknown OTLP stage {stage!r}")
         if not data:
             return
-        with self._write_lock:
-            self.client.raw_insert(
+        client = self._inserters.get()
+        try:
+            client.raw_insert(
                 staging_target(stage, self.options),
                 insert_block=data,
                 settings=insert_settings(stage, self._schema_files.get(stage)),
                 fmt="Protobuf",
             )
+        finally:
+            self._inserters.put(client)
 
     def insert_otlp(self, signal: str, tenant: str, requests: Sequence[bytes]) -> Framed:
         """Store serialized Export*ServiceRequests of `signal` for `tenant` (tools, tests, backfill).
@@ -189,4 +173,6 @@ class Store:
             return False
 
     def close(self) -> None:
+        for extra in self._extra_clients:
+            extra.close()
         self.client.close()

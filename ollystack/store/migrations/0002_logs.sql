@@ -75,6 +75,11 @@ AS SELECT
     scope_name AS ScopeName,
     scope_version AS ScopeVersion,
     {{TUPLE_ATTRS:scope_attributes}} AS ScopeAttributes,
-    {{ATTRS:log_attributes}} AS LogAttributes,
+    {{ATTRS_AT:attr_values,log_attributes,resource_attributes}} AS LogAttributes,
     log_event_name AS EventName
-FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_logs_in}});
+FROM (
+    SELECT *,
+        {{ATTR_VALUES:resource_attributes,log_attributes}} AS attr_values,
+        {{ATTRS_AT:attr_values,resource_attributes}} AS res
+    FROM {{LOCAL:otlp_logs_in}}
+);

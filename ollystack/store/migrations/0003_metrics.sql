@@ -254,13 +254,18 @@ AS SELECT
     metric_name AS MetricName,
     metric_description AS MetricDescription,
     metric_unit AS MetricUnit,
-    {{ATTRS:point_attributes}} AS Attributes,
+    {{ATTRS_AT:attr_values,point_attributes,resource_attributes}} AS Attributes,
     {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
     {{TS:point_time_unix_nano}} AS TimeUnix,
     if(point_value = 'as_int', toFloat64(point_as_int), point_as_double) AS Value,
     point_flags AS Flags,
     {{EXEMPLARS}}
-FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_gauge_in}});
+FROM (
+    SELECT *,
+        {{ATTR_VALUES:resource_attributes,point_attributes}} AS attr_values,
+        {{ATTRS_AT:attr_values,resource_attributes}} AS res
+    FROM {{LOCAL:otlp_gauge_in}}
+);
 
 CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_sum_in}} {{ON_CLUSTER}} (
     tenant String,
@@ -301,7 +306,7 @@ AS SELECT
     metric_name AS MetricName,
     metric_description AS MetricDescription,
     metric_unit AS MetricUnit,
-    {{ATTRS:point_attributes}} AS Attributes,
+    {{ATTRS_AT:attr_values,point_attributes,resource_attributes}} AS Attributes,
     {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
     {{TS:point_time_unix_nano}} AS TimeUnix,
     if(point_value = 'as_int', toFloat64(point_as_int), point_as_double) AS Value,
@@ -309,7 +314,12 @@ AS SELECT
     {{EXEMPLARS}},
     metric_temporality AS AggregationTemporality,
     metric_monotonic AS IsMonotonic
-FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_sum_in}});
+FROM (
+    SELECT *,
+        {{ATTR_VALUES:resource_attributes,point_attributes}} AS attr_values,
+        {{ATTRS_AT:attr_values,resource_attributes}} AS res
+    FROM {{LOCAL:otlp_sum_in}}
+);
 
 CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_histogram_in}} {{ON_CLUSTER}} (
     tenant String,
@@ -353,7 +363,7 @@ AS SELECT
     metric_name AS MetricName,
     metric_description AS MetricDescription,
     metric_unit AS MetricUnit,
-    {{ATTRS:point_attributes}} AS Attributes,
+    {{ATTRS_AT:attr_values,point_attributes,resource_attributes}} AS Attributes,
     {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
     {{TS:point_time_unix_nano}} AS TimeUnix,
     point_count AS Count,
@@ -365,7 +375,12 @@ AS SELECT
     point_min AS Min,
     point_max AS Max,
     metric_temporality AS AggregationTemporality
-FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_histogram_in}});
+FROM (
+    SELECT *,
+        {{ATTR_VALUES:resource_attributes,point_attributes}} AS attr_values,
+        {{ATTRS_AT:attr_values,resource_attributes}} AS res
+    FROM {{LOCAL:otlp_histogram_in}}
+);
 
 CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_exponential_histogram_in}} {{ON_CLUSTER}} (
     tenant String,
@@ -413,7 +428,7 @@ AS SELECT
     metric_name AS MetricName,
     metric_description AS MetricDescription,
     metric_unit AS MetricUnit,
-    {{ATTRS:point_attributes}} AS Attributes,
+    {{ATTRS_AT:attr_values,point_attributes,resource_attributes}} AS Attributes,
     {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
     {{TS:point_time_unix_nano}} AS TimeUnix,
     point_count AS Count,
@@ -429,7 +444,12 @@ AS SELECT
     point_min AS Min,
     point_max AS Max,
     metric_temporality AS AggregationTemporality
-FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_exponential_histogram_in}});
+FROM (
+    SELECT *,
+        {{ATTR_VALUES:resource_attributes,point_attributes}} AS attr_values,
+        {{ATTRS_AT:attr_values,resource_attributes}} AS res
+    FROM {{LOCAL:otlp_exponential_histogram_in}}
+);
 
 CREATE TABLE IF NOT EXISTS {{LOCAL:otlp_summary_in}} {{ON_CLUSTER}} (
     tenant String,
@@ -470,7 +490,7 @@ AS SELECT
     metric_name AS MetricName,
     metric_description AS MetricDescription,
     metric_unit AS MetricUnit,
-    {{ATTRS:point_attributes}} AS Attributes,
+    {{ATTRS_AT:attr_values,point_attributes,resource_attributes}} AS Attributes,
     {{TS:point_start_time_unix_nano}} AS StartTimeUnix,
     {{TS:point_time_unix_nano}} AS TimeUnix,
     point_count AS Count,
@@ -478,4 +498,9 @@ AS SELECT
     point_quantile_values_quantile AS `ValueAtQuantiles.Quantile`,
     point_quantile_values_value AS `ValueAtQuantiles.Value`,
     point_flags AS Flags
-FROM (SELECT *, {{ATTRS:resource_attributes}} AS res FROM {{LOCAL:otlp_summary_in}});
+FROM (
+    SELECT *,
+        {{ATTR_VALUES:resource_attributes,point_attributes}} AS attr_values,
+        {{ATTRS_AT:attr_values,resource_attributes}} AS res
+    FROM {{LOCAL:otlp_summary_in}}
+);
