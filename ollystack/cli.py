@@ -29,7 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON only")]
 
 
