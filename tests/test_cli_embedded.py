@@ -1,0 +1,70 @@
+"""The CLI on the embedded store: alone, and while `ollystack serve` holds the directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from tests.conftest import start_service
+
+
+def _cli(args: list[str], env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OLLYSTACK_")}
+    return subprocess.run(
+        [sys.executable, "-m", "ollystack.cli", *args], env={**base, **env}, cwd=cwd,
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def _span_request(name: str, service: str) -> bytes:
+    req = ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.add(key="service.name").value.string_value = service
+    now = time.time_ns()
+    span = rs.scope_spans.add().spans.add(
+        trace_id=os.urandom(16), span_id=os.urandom(8), name=name, start_time_unix_nano=now,
+        end_time_unix_nano=now + 5_000_000,
+    )  # fmt: skip
+    span.attributes.add(key="http.route").value.string_value = "/pay"
+    return req.SerializeToString()
+
+
+def test_cli_reads_through_the_running_service_then_directly(tmp_path):
+    svc = start_service(tmp_path)
+    env = {"OLLYSTACK_CLICKHOUSE_URL": f"chdb://{svc.data_dir}", "OLLYSTACK_API_PORT": str(svc.api)}
+    try:
+        for name, service in (("charge", "payments"), ("GET /", "frontend")):
+            resp = httpx.post(f"{svc.http_url}/v1/traces", content=_span_request(name, service),
+                              headers={"Content-Type": "application/x-protobuf"})  # fmt: skip
+            assert resp.status_code == 200
+        # the service holds the directory: the CLI asks its API instead of failing on the lock
+        busy = _cli(["query", "traces", "--json", "--service", "payments", "--attr", "http.route=/pay"], env, tmp_path)
+        assert busy.returncode == 0, busy.stderr
+        assert [r["SpanName"] for r in json.loads(busy.stdout)] == ["charge"]
+        stats = _cli(["db", "stats", "--json"], env, tmp_path)
+        assert stats.returncode == 0, stats.stderr
+        tables = {t["table"]: t["rows"] for t in json.loads(stats.stdout)["tables"]}
+        assert tables["otel_traces"] == 2
+        migrate = _cli(["db", "migrate"], env, tmp_path)
+        assert migrate.returncode == 0
+        assert "running" in migrate.stderr
+        assert svc.stop() == 0
+    finally:
+        svc.kill()
+    # stopped: the CLI opens the directory itself
+    alone = _cli(["query", "traces", "--json", "--since", "1h"], env | {"OLLYSTACK_API_PORT": "1"}, tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    assert sorted(r["ServiceName"] for r in json.loads(alone.stdout)) == ["frontend", "payments"]
+    table = _cli(["query", "traces", "--since", "1h"], env, tmp_path)
+    assert "payments" in table.stdout and "charge" in table.stdout
+    other_tenant = _cli(["query", "traces", "--json", "--tenant", "acme"], env, tmp_path)
+    assert json.loads(other_tenant.stdout) == []
+    bad = _cli(["query", "traces", "--since", "yesterday"], env, tmp_path)
+    assert bad.returncode == 2
+    assert "15m" in bad.stderr
