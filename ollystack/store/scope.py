@@ -3,10 +3,8 @@
 Scoping does not trust the caller's SQL. Every query from a `TenantScope` carries ClickHouse's
 `additional_table_filters` setting with `TenantId = '<tenant>'` for every table that has a
 TenantId column, so a query that forgets its WHERE clause still sees one tenant's rows only.
-Before it runs, the engine's own parser (`EXPLAIN AST`) must show a plain SELECT that reads
-only tables of the store's database or subqueries: no SETTINGS clause that could replace the
-filter, no table function that could read around it (merge, remote, file, url…), no system
-tables; and it runs `readonly` so it cannot write.
+Before it runs, the engine's own parser must show one plain SELECT that stays inside the store's
+tables (see sqlguard), and it runs `readonly` so it cannot write.
 """
 
 from __future__ import annotations
@@ -18,6 +16,8 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.query import QueryResult
 
+from .sqlguard import UnsafeSql, check_ast, single_statement
+
 TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
@@ -27,10 +27,6 @@ class TenantError(ValueError):
 
 class UnsafeQueryError(TenantError):
     """SQL that a tenant scope refuses to run, because it could escape the tenant filter."""
-
-
-#: table functions that read only what the query itself holds
-SAFE_TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", "generateSeries", "values"})
 
 
 def check_tenant(tenant: str) -> str:
@@ -94,18 +90,25 @@ class TenantScope:
         settings["readonly"] = 2  # no writes; 2 still lets the filter setting itself be sent
         return settings
 
-    def check_sql(self, sql: str, params: dict[str, Any]) -> None:
-        """Refuse SQL that could read around the tenant filter or change data (see module doc)."""
+    def check_sql(self, sql: str, params: dict[str, Any]) -> str:
+        """The SQL to run, once it is shown to be one SELECT that stays inside the tenant filter."""
+        try:
+            sql = single_statement(sql)
+        except UnsafeSql as exc:
+            raise UnsafeQueryError(str(exc)) from exc
         if "Identifier}" not in sql and sql in self._tables.verified:
-            return
+            return sql
         try:
             raw = self._client.raw_query(f"EXPLAIN AST {sql}", parameters=params, fmt="TabSeparatedRaw")
-            lines = raw.decode().splitlines()
         except Exception as exc:
             raise UnsafeQueryError(f"cannot parse the query: {exc}") from exc
-        _check_ast(lines, self._database)
+        try:
+            check_ast(raw.decode().splitlines(), self._database)
+        except UnsafeSql as exc:
+            raise UnsafeQueryError(str(exc)) from exc
         if "Identifier}" not in sql:
             self._tables.remember(sql)
+        return sql
 
     def _params(self, parameters: dict[str, Any] | None) -> dict[str, Any]:
         params = dict(parameters or {})
@@ -119,7 +122,7 @@ class TenantScope:
     ) -> QueryResult:
         """Run a SELECT; `{tenant:String}` is available to the SQL and always filtered on."""
         params = self._params(parameters)
-        self.check_sql(sql, params)
+        sql = self.check_sql(sql, params)
         return self._client.query(sql, parameters=params, settings=self._settings(settings))
 
     def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -131,24 +134,3 @@ class TenantScope:
     def scalar(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
         rows = self.query(sql, parameters).result_rows
         return rows[0][0] if rows else None
-
-
-def _check_ast(lines: list[str], database: str) -> None:
-    """Walk `EXPLAIN AST` output: a SELECT over our tables and subqueries only."""
-    if not lines or not lines[0].startswith("SelectWithUnionQuery"):
-        kind = lines[0].split(" ")[0] if lines else "nothing"
-        raise UnsafeQueryError(f"only SELECT queries may run in a tenant scope, not {kind}")
-    for i, line in enumerate(lines):
-        node = line.strip()
-        if node == "Set" or node.startswith("Set "):
-            raise UnsafeQueryError("a SETTINGS clause is not allowed in a tenant-scoped query")
-        if node.startswith("TableExpression") and i + 1 < len(lines):
-            child = lines[i + 1].strip()
-            if child.startswith("Function "):
-                name = child.split(" ")[1]
-                if name not in SAFE_TABLE_FUNCTIONS:
-                    raise UnsafeQueryError(f"table function {name}() is not allowed in a tenant-scoped query")
-            elif child.startswith("TableIdentifier "):
-                table = child.split(" ")[1]
-                if "." in table and table.split(".")[0] != database:
-                    raise UnsafeQueryError(f"table {table} is outside the store's database")
