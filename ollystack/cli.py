@@ -15,8 +15,9 @@ from rich.table import Table
 
 from .config import ConfigError, Settings, load_settings
 from .store import SchemaTooNewError, Store, StoreBusy, StoreConfigError
-from .store.queries import Filters, get_trace, search_logs, search_metrics, search_traces
-from .web.api import parse_attrs
+from .store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
+from .tenancy import ApiKeys
+from .tenancy.keys import DEFAULT_TENANT
 
 app = typer.Typer(
     help="OllyStack: observability ChatOps and AI investigations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -54,12 +55,20 @@ def _open_store(s: Settings) -> Store:
         raise typer.Exit(2) from exc
 
 
-def _api_get(s: Settings, path: str, params: list[tuple[str, str]]) -> Any:
-    """Ask the running service, for when it holds the embedded store."""
+def _api_get(s: Settings, path: str, params: list[tuple[str, str]], tenant: str | None = None) -> Any:
+    """Ask the running service, for when it holds the embedded store, as `tenant` (None: any)."""
     url = f"http://127.0.0.1:{s.api_port}{path}"
     headers = {}
-    if s.api_keys:
-        headers["x-ollystack-api-key"] = next(iter(s.api_keys))
+    keys = ApiKeys(s.api_keys)
+    if keys.enabled:
+        key = keys.key_for(tenant) if tenant else next(iter(s.api_keys))
+        if key is None:
+            err.print(f"[red]no API key is configured for tenant {tenant!r}[/red]")
+            raise typer.Exit(2)
+        headers["x-ollystack-api-key"] = key
+    elif tenant not in (None, DEFAULT_TENANT):
+        err.print(f"[red]authentication is off: the running service serves only the {DEFAULT_TENANT!r} tenant[/red]")
+        raise typer.Exit(2)
     try:
         resp = httpx.get(url, params=params, headers=headers, timeout=30)
     except httpx.HTTPError as exc:
@@ -79,7 +88,7 @@ def serve() -> None:
     s = _settings()
     try:
         run(s)
-    except (StoreConfigError, SchemaTooNewError) as exc:
+    except (StoreConfigError, SchemaTooNewError, StoreBusy) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     except KeyboardInterrupt:
@@ -225,7 +234,7 @@ def _run_query(s: Settings, tenant: str, local: Any, api_path: str, api_params: 
     try:
         store = _open_store(s)
     except StoreBusy:
-        return _api_get(s, api_path, api_params)["rows"]
+        return _api_get(s, api_path, api_params, tenant)["rows"]
     try:
         return local(store.scope(tenant))
     finally:

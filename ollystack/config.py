@@ -10,6 +10,8 @@ import yaml
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from .store.scope import TENANT_RE
+
 CONFIG_ENV = "OLLYSTACK_CONFIG"
 DEFAULT_CONFIG_FILE = "ollystack.yaml"
 
@@ -54,7 +56,8 @@ def _parse_key_map(value: Any) -> Any:
         for item in text.split(","):
             key, sep, tenant = item.strip().partition("=")
             if not sep or not key or not tenant:
-                raise ValueError(f"expected key=tenant pairs separated by commas, got {item!r}")
+                # never echo the item: it may be a key
+                raise ValueError("expected key=tenant pairs separated by commas")
             pairs[key.strip()] = tenant.strip()
         return pairs
     return value
@@ -63,7 +66,7 @@ def _parse_key_map(value: Any) -> Any:
 class Settings(BaseSettings):
     """Everything an operator can set. Environment variables win over the YAML file."""
 
-    model_config = SettingsConfigDict(env_prefix="OLLYSTACK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OLLYSTACK_", extra="ignore", hide_input_in_errors=True)
 
     clickhouse_url: str = Field(
         "chdb://./.ollystack/data",
@@ -91,6 +94,14 @@ class Settings(BaseSettings):
     @classmethod
     def _keys(cls, value: Any) -> Any:
         return _parse_key_map(value)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _tenants(cls, value: dict[str, str]) -> dict[str, str]:
+        for tenant in value.values():
+            if not TENANT_RE.match(tenant):
+                raise ValueError(f"tenant {tenant!r}: letters, digits, '_', '.', '-' (max 64)")
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -22,21 +22,11 @@ from .ingest.otlp_http import otlp_http_app
 from .ingest.receiver import Receiver
 from .ingest.selfmetrics import IngestMetrics
 from .store import Store
+from .store.errors import is_data_error
 from .tenancy import ApiKeys
 from .web.api import create_api
 
 log = logging.getLogger("ollystack")
-
-# ClickHouse error codes that mean "this data can never be stored" rather than "try later"
-_PERMANENT_CODES = {27, 117, 6, 26, 69, 70, 72, 444, 570, 33, 32}
-
-
-def _is_permanent(exc: Exception) -> bool:
-    code = getattr(exc, "code", None)
-    if code is None and str(exc).startswith("Code: "):
-        head = str(exc)[6:].split(".")[0]
-        code = int(head) if head.isdigit() else None
-    return code in _PERMANENT_CODES
 
 
 class _Server(uvicorn.Server):
@@ -101,7 +91,7 @@ class Service:
             max_delay=s.batch_max_delay_ms / 1000,
             max_queue_items=s.queue_max_items,
             writers=s.ingest_writers,
-            is_permanent_error=_is_permanent,
+            is_permanent_error=is_data_error,
         )
         batcher.start()
         receiver = Receiver(batcher, self.metrics, s.ttl_days)
@@ -153,7 +143,7 @@ class Service:
             srv.should_exit = True
         await grpc_server.stop(grace=10)
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.to_thread(batcher.close)
+        await asyncio.to_thread(batcher.close, 120)
         store.close()
         log.info("stopped; every acknowledged item is committed")
 

@@ -148,7 +148,11 @@ class Batcher:
                     self._cond.wait(timeout=0.002 if self._pending else 0.5)
                 batch, self._pending = self._pending, []
                 self._pending_items = 0
-            self._commit(batch)
+            try:
+                self._commit(batch)
+            except Exception as exc:
+                log.exception("writer failed; answering the batch with an error")
+                self._answer(batch, {id(p): CommitFailed(f"internal error: {exc}") for p in batch})
             # The clients just answered usually send again at once: give them a moment to arrive,
             # so the next batch holds their requests too instead of half of them.
             deadline = time.monotonic() + self.linger
@@ -169,15 +173,22 @@ class Batcher:
             for group, exc in self._write_stage(stage, members):
                 for p in group:
                     failed.setdefault(id(p), exc)
+        self._answer(batch, failed)
+
+    def _answer(self, batch: list[_Pending], failed: dict[int, Exception]) -> None:
         # free the queue before answering, or a client's next request could meet a "full" queue
         with self._cond:
             self._queued_items -= sum(p.items for p in batch)
             self._metrics.queue_items.set(self._queued_items)
         for p in batch:
-            p.loop.call_soon_threadsafe(_set_result, p.future, failed.get(id(p)))
+            try:
+                p.loop.call_soon_threadsafe(_set_result, p.future, failed.get(id(p)))
+            except RuntimeError:  # the event loop is gone (shutdown): nobody is waiting any more
+                log.warning("could not answer a request: its event loop is closed")
 
     def _write_stage(self, stage: str, members: list[_Pending]) -> list[tuple[list[_Pending], Exception]]:
-        """Commit one stage's frames; on failure retry request by request to isolate the bad one."""
+        """Commit one stage's frames; when the data is refused, retry request by request to isolate
+        the bad one (a store outage fails the whole group at once, so nobody waits N timeouts)."""
         items = sum(p.items for p in members)
         signal = members[0].signal
         started = time.perf_counter()
@@ -185,11 +196,13 @@ class Batcher:
             self._write(stage, b"".join(p.parts[stage] for p in members))
         except Exception as exc:  # noqa: BLE001 - any store failure must reach the waiting clients
             self._metrics.commit_failures.labels(signal).inc()
-            if len(members) > 1:
-                log.warning("batch of %d requests for %s failed (%s); retrying one by one", len(members), stage, exc)
+            permanent = self._is_permanent(exc)
+            if permanent and len(members) > 1:
+                # some request's data cannot be stored: find it, and store the others
+                log.warning("batch of %d requests for %s refused (%s); retrying one by one", len(members), stage, exc)
                 return [f for p in members for f in self._write_stage(stage, [p])]
-            log.error("commit of a %s request failed: %s", stage, exc)
-            return [(members, CommitFailed(str(exc), retryable=not self._is_permanent(exc)))]
+            log.error("commit of %d %s requests failed: %s", len(members), stage, exc)
+            return [(members, CommitFailed(str(exc), retryable=not permanent))]
         elapsed = time.perf_counter() - started
         self._rate = 0.8 * self._rate + 0.2 * (items / max(elapsed, 1e-6))
         self._metrics.batch_items.labels(signal).observe(items)

@@ -146,8 +146,12 @@ def otlp_http_app(
                 if not exc.retryable:
                     return fail(400, _INVALID_ARGUMENT, f"the store refused the data: {exc}", "store_refused")
                 return fail(503, _UNAVAILABLE, f"store unavailable: {exc}", "store_error", {"Retry-After": "2"})
-            if checked.accepted == 0 and checked.rejected:
-                return fail(400, _INVALID_ARGUMENT, checked.error_message, "all_rejected")
+            if checked.accepted == 0 and checked.rejected:  # counted by the receiver already
+                return Response(
+                    status_bytes(_INVALID_ARGUMENT, checked.error_message, as_json),
+                    status_code=400,
+                    media_type=JSON if as_json else PROTOBUF,
+                )
             return Response(response_bytes(signal, checked, as_json), media_type=JSON if as_json else PROTOBUF)
 
         return handle

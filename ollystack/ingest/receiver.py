@@ -34,7 +34,8 @@ class Receiver:
         if checked.accepted:
             await self.batcher.submit(signal, checked.payloads, checked.accepted)
             self.metrics.items.labels(signal, "accepted").inc(checked.accepted)
-        self.reject_or_ok(signal, protocol, "ok" if not checked.rejected else "partial")
+        result = "ok" if not checked.rejected else "partial" if checked.accepted else "all_rejected"
+        self.reject_or_ok(signal, protocol, result)
         return checked
 
     def reject_or_ok(self, signal: str, protocol: str, result: str) -> None:

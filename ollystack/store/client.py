@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import fcntl
+import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
@@ -51,11 +52,22 @@ def embedded_in_use(path: Path) -> bool:
     return False
 
 
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def check_name(kind: str, name: str) -> str:
+    """Database and cluster names go into DDL: letters, digits and '_' only."""
+    if not NAME_RE.match(name):
+        raise StoreConfigError(f"{kind} name {name!r} must be letters, digits and '_' (not starting with a digit)")
+    return name
+
+
 def database_of(url: str) -> str:
-    """The database a URL names (`/db` path of a server URL); embedded stores use `default`."""
+    """The database a URL names (first path segment, as clickhouse-connect reads it); embedded: `default`."""
     if is_embedded(url):
         return "default"
-    return urlsplit(url).path.strip("/") or "default"
+    segment = unquote(urlsplit(url).path.strip("/").split("/", 1)[0])
+    return check_name("database", segment or "default")
 
 
 def make_client(

@@ -87,9 +87,9 @@ def frame_traces(msg: Any, tenant: str, not_before: int = 0) -> Framed:
         for ss in rs.scope_spans:
             head = _head(rs.resource, rs.schema_url, ss.scope, ss.schema_url, t)
             for span in ss.spans:
-                tid, sid, parent = span.trace_id, span.span_id, span.parent_span_id
-                if len(tid) != 16 or len(sid) != 8 or len(parent) not in (0, 8) or tid == _ZERO_TRACE:
-                    out.reject(_span_problem(span) or "invalid span")
+                problem = _span_problem(span)
+                if problem:
+                    out.reject(problem)
                     continue
                 if span.start_time_unix_nano < not_before:
                     out.reject(_too_old(not_before))

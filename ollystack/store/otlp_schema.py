@@ -146,7 +146,7 @@ def schema_file_name(stage: str) -> str:
     return f"ollystack_{stage}_{digest}.proto"
 
 
-def insert_settings(stage: str, schema_file: str | None = None) -> dict[str, object]:
+def insert_settings(stage: str, schema_file: str | None = None, clustered: bool = False) -> dict[str, object]:
     """Settings for the `INSERT … FORMAT Protobuf` of one stage's frames.
 
     `schema_file` is an absolute path to the schema on the engine's machine (embedded store);
@@ -159,6 +159,9 @@ def insert_settings(stage: str, schema_file: str | None = None) -> dict[str, obj
         # a replay of old data may span many daily partitions: store it rather than refuse it
         "throw_on_max_partitions_per_insert_block": 0,
     }
+    if clustered:
+        # the views write Distributed tables: acknowledge only once the shards hold the rows
+        settings["distributed_foreground_insert"] = 1
     frame_message = FRAMES[stage][0]
     if schema_file:
         settings["format_schema"] = f"{schema_file}:{frame_message}"

@@ -23,6 +23,17 @@ class Filters:
     limit: int = 100
 
 
+def parse_attrs(values: list[str] | None) -> dict[str, str]:
+    """`key=value` filters, as the CLI and the API take them."""
+    out = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"attribute filter {item!r} must be key=value")
+        out[key] = value
+    return out
+
+
 def _where(f: Filters, time_col: str, attr_col: str, params: dict[str, Any]) -> str:
     clauses = ["TenantId = {tenant:String}"]
     if f.service:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
 
-from .client import database_of, embedded_path, is_embedded, make_client
+from .client import check_name, database_of, embedded_path, is_embedded, make_client
 from .ddl import DDLOptions, local_name
 from .migrate import MigrationReport, current_version, latest_version, migrate
 from .otlp_frames import REQUEST_TYPES, Framed, frame
@@ -51,19 +52,31 @@ class Store:
     ) -> None:
         self.url = url
         self.embedded = is_embedded(url)
-        self.client = client or make_client(url, cluster=cluster)
-        self.options = DDLOptions(database=database_of(url), cluster=cluster, ttl_days=dict(ttl_days or {}))
+        self.options = DDLOptions(
+            database=database_of(url),
+            cluster=check_name("cluster", cluster) if cluster else None,
+            ttl_days=dict(ttl_days or {}),
+        )
+        self.client = client or make_client(url, cluster=self.options.cluster)
         self.tenant_tables = TenantTables(self.client, self.options.database)
         self._schema_files = self._write_schema_files() if self.embedded else {}
-        # Inserts of OTLP frames may run concurrently: the engine analyses and writes two batches
-        # on two connections at once, which on two cores beats waiting for one another.
-        self._inserters: queue.SimpleQueue[Client] = queue.SimpleQueue()
+        # Inserts get connections of their own (opened on first use), so reads and readiness probes
+        # never queue behind a commit; with several, batches commit concurrently.
+        self._insert_connections = max(1, insert_connections)
+        self._inserters: queue.SimpleQueue[Client] | None = None
         self._extra_clients: list[Client] = []
-        self._inserters.put(self.client)
-        for _ in range(max(1, insert_connections) - 1):
-            extra = make_client(url, cluster=cluster, same_process=True)
-            self._extra_clients.append(extra)
-            self._inserters.put(extra)
+        self._pool_lock = threading.Lock()
+
+    def _insert_pool(self) -> queue.SimpleQueue[Client]:
+        with self._pool_lock:
+            if self._inserters is None:
+                pool: queue.SimpleQueue[Client] = queue.SimpleQueue()
+                for _ in range(self._insert_connections):
+                    extra = make_client(self.url, cluster=self.options.cluster, same_process=True)
+                    self._extra_clients.append(extra)
+                    pool.put(extra)
+                self._inserters = pool
+            return self._inserters
 
     def _write_schema_files(self) -> dict[str, str]:
         """Embedded engine: the frame schemas as files in the data dir (inline schemas would be
@@ -104,16 +117,17 @@ class Store:
             raise ValueError(f"unknown OTLP stage {stage!r}")
         if not data:
             return
-        client = self._inserters.get()
+        pool = self._insert_pool()
+        client = pool.get()
         try:
             client.raw_insert(
                 staging_target(stage, self.options),
                 insert_block=data,
-                settings=insert_settings(stage, self._schema_files.get(stage)),
+                settings=insert_settings(stage, self._schema_files.get(stage), self.options.clustered),
                 fmt="Protobuf",
             )
         finally:
-            self._inserters.put(client)
+            pool.put(client)
 
     def insert_otlp(self, signal: str, tenant: str, requests: Sequence[bytes]) -> Framed:
         """Store serialized Export*ServiceRequests of `signal` for `tenant` (tools, tests, backfill).

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
+from ..store.scope import check_tenant
+
 DEFAULT_TENANT = "default"
 
 
@@ -20,11 +22,15 @@ class ApiKeys:
     """
 
     def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
-        self._keys = [(k.encode(), t) for k, t in (mapping or {}).items() if k]
+        self._keys = [(k.encode(), check_tenant(t)) for k, t in (mapping or {}).items() if k]
 
     @property
     def enabled(self) -> bool:
         return bool(self._keys)
+
+    def key_for(self, tenant: str) -> str | None:
+        """A configured key of `tenant` (for tools acting on its behalf), or None."""
+        return next((k.decode() for k, t in self._keys if t == tenant), None)
 
     def tenant_for(self, key: str | None) -> str:
         if not self.enabled:

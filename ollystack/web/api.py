@@ -13,18 +13,8 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from ..store import Store
-from ..store.queries import Filters, get_trace, search_logs, search_metrics, search_traces
+from ..store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
 from ..tenancy import ApiKeys, Unauthorized
-
-
-def parse_attrs(values: list[str] | None) -> dict[str, str]:
-    out = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"attribute filter {item!r} must be key=value")
-        out[key] = value
-    return out
 
 
 def create_api(
