@@ -68,3 +68,25 @@ def test_cli_reads_through_the_running_service_then_directly(tmp_path):
     bad = _cli(["query", "traces", "--since", "yesterday"], env, tmp_path)
     assert bad.returncode == 2
     assert "15m" in bad.stderr
+
+
+def test_cli_through_the_service_reads_as_the_tenant_asked_for(tmp_path):
+    svc = start_service(tmp_path, {"OLLYSTACK_API_KEYS": "key-of-acme-123=acme,key-of-beta-456=beta"})
+    env = {
+        "OLLYSTACK_CLICKHOUSE_URL": f"chdb://{svc.data_dir}",
+        "OLLYSTACK_API_PORT": str(svc.api),
+        "OLLYSTACK_API_KEYS": "key-of-acme-123=acme,key-of-beta-456=beta",
+    }
+    try:
+        headers = {"Content-Type": "application/x-protobuf", "x-ollystack-api-key": "key-of-beta-456"}
+        resp = httpx.post(f"{svc.http_url}/v1/traces", content=_span_request("beta-op", "svc"), headers=headers)
+        assert resp.status_code == 200
+        beta = _cli(["query", "traces", "--json", "--tenant", "beta"], env, tmp_path)
+        assert [r["SpanName"] for r in json.loads(beta.stdout)] == ["beta-op"], beta.stderr
+        acme = _cli(["query", "traces", "--json", "--tenant", "acme"], env, tmp_path)
+        assert json.loads(acme.stdout) == []
+        nobody = _cli(["query", "traces", "--json", "--tenant", "gamma"], env, tmp_path)
+        assert nobody.returncode == 2
+        assert "gamma" in nobody.stderr
+    finally:
+        svc.kill()

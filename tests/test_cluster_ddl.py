@@ -208,3 +208,10 @@ def test_the_store_writes_tables_the_cluster_creates() -> None:
         assert "ENGINE = Null" in create
     views = _views(statements)
     assert views["otel.otlp_spans_mv_local"][0] == "otel.otel_traces"
+
+
+def test_cluster_inserts_are_acknowledged_only_once_the_shards_have_them() -> None:
+    from ollystack.store.otlp_schema import insert_settings
+
+    assert insert_settings("spans", clustered=True)["distributed_foreground_insert"] == 1
+    assert "distributed_foreground_insert" not in insert_settings("spans")

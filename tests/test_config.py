@@ -91,3 +91,21 @@ def test_config_show_masks_secrets_from_the_yaml_file(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2
     assert "nope.yaml" in bad.stderr
+
+
+def test_errors_never_echo_api_keys_and_tenant_names_are_checked(clean_env):
+    clean_env.setenv("OLLYSTACK_API_KEYS", "supersecretkey123=acme,broken")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "supersecretkey123" not in str(err.value)
+    clean_env.setenv("OLLYSTACK_API_KEYS", "k1=acme corp")
+    with pytest.raises(ConfigError, match="tenant"):
+        load_settings()
+
+
+@pytest.mark.parametrize("url", ["http://u:p@127.0.0.1:1/my-db", "http://u:p@127.0.0.1:1/x;DROP"])
+def test_database_names_that_cannot_go_into_ddl_are_refused_before_connecting(url):
+    from ollystack.store import Store, StoreConfigError
+
+    with pytest.raises(StoreConfigError, match="database name"):
+        Store(url)
