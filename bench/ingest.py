@@ -26,31 +26,15 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.payloads import log_request, trace_request
+from ollystack.launch import launch
 from ollystack.store import Store
 
-READY = re.compile(r"ollystack ready otlp_http=[^:]+:(\d+) otlp_grpc=[^:]+:(\d+) api=[^:]+:(\d+)")
 TABLES = {"traces": "otel_traces", "logs": "otel_logs"}
 
 
 def start_service(data_dir: Path) -> tuple[subprocess.Popen[str], int, int]:
-    env = {
-        **os.environ,
-        "OLLYSTACK_CLICKHOUSE_URL": f"chdb://{data_dir}",
-        "OLLYSTACK_OTLP_HTTP_PORT": "0",
-        "OLLYSTACK_OTLP_GRPC_PORT": "0",
-        "OLLYSTACK_API_PORT": "0",
-        "OLLYSTACK_LOG_LEVEL": "warning",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ollystack.cli", "serve"], env=env, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        m = READY.search(line)
-        if m:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-            return proc, int(m.group(1)), int(m.group(3))
-    raise RuntimeError("service did not start")
+    child = launch(data_dir, {"OLLYSTACK_LOG_LEVEL": "warning"})
+    return child.proc, child.otlp_http, child.api
 
 
 class PeakRss:
@@ -126,8 +110,20 @@ def raw_insert_rate(store: Store, table: str, batch_rows: int) -> tuple[float, i
     names, columns = result.column_names, result.result_columns
     total = len(columns[0])
     copy = f"bench_raw_{table}"
-    client.command(f"DROP TABLE IF EXISTS {copy}")
+    for stmt in (
+        f"DROP VIEW IF EXISTS {copy}_tid_mv",
+        f"DROP TABLE IF EXISTS {copy}_tid",
+        f"DROP TABLE IF EXISTS {copy}",
+    ):
+        client.command(stmt)
     client.command(f"CREATE TABLE {copy} AS {table}")
+    if table == "otel_traces":  # the service also maintains the trace-id lookup: so does the baseline
+        client.command(f"CREATE TABLE {copy}_tid AS otel_traces_trace_id_ts")
+        client.command(
+            f"CREATE MATERIALIZED VIEW {copy}_tid_mv TO {copy}_tid AS SELECT TenantId, TraceId, "
+            f"min(toDateTime(Timestamp)) AS Start, max(toDateTime(Timestamp)) AS End FROM {copy} "
+            "WHERE TraceId != '' GROUP BY TenantId, TraceId"
+        )
     insertable = [n for n in names if n != "TimestampTime"]  # a DEFAULT column, computed on insert
     cols = [columns[names.index(n)] for n in insertable]
     started = time.perf_counter()

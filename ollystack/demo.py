@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-READY = re.compile(r"ollystack ready otlp_http=[^:]+:(\d+) otlp_grpc=[^:]+:(\d+) api=[^:]+:(\d+)")
+from .launch import launch
+
 SHOP = {
     "web-frontend": ["GET /", "GET /product/{id}", "POST /cart"],
     "checkout": ["POST /checkout"],
@@ -36,23 +35,12 @@ NOT_YET = [
 
 
 def _start(data_dir: Path, console: Console) -> tuple[subprocess.Popen[str], int, int]:
-    env = {
-        **os.environ,
-        "OLLYSTACK_CLICKHOUSE_URL": f"chdb://{data_dir}",
-        "OLLYSTACK_OTLP_HTTP_PORT": os.environ.get("OLLYSTACK_OTLP_HTTP_PORT", "0"),
-        "OLLYSTACK_OTLP_GRPC_PORT": os.environ.get("OLLYSTACK_OTLP_GRPC_PORT", "0"),
-        "OLLYSTACK_API_PORT": os.environ.get("OLLYSTACK_API_PORT", "0"),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ollystack.cli", "serve"], env=env, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        m = READY.search(line)
-        if m:
-            console.print(f"[green]service up[/green]: {line.strip()}")
-            return proc, int(m.group(1)), int(m.group(3))
-    raise RuntimeError("ollystack serve did not start; run `ollystack serve` to see why")
+    env = {k: os.environ[k] for k in ("OLLYSTACK_OTLP_HTTP_PORT", "OLLYSTACK_OTLP_GRPC_PORT", "OLLYSTACK_API_PORT")
+           if k in os.environ}  # fmt: skip
+    child = launch(data_dir, env)
+    console.print(f"[green]service up[/green]: OTLP/HTTP :{child.otlp_http}, OTLP/gRPC :{child.otlp_grpc}, "
+                  f"API :{child.api}, store {data_dir}")  # fmt: skip
+    return child.proc, child.otlp_http, child.api
 
 
 def _send(otlp_port: int, seconds: float, console: Console) -> int:

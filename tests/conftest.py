@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -15,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from ollystack.launch import READY_RE
 from ollystack.store import Store
 
-READY = re.compile(r"ollystack ready otlp_http=[^:]+:(\d+) otlp_grpc=[^:]+:(\d+) api=[^:]+:(\d+)")
+READY = READY_RE
 
 
 @pytest.fixture
