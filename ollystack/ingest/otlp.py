@@ -6,6 +6,7 @@ Invalid items are dropped one by one and reported as partial success, as the spe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from dataclasses import dataclass
@@ -33,6 +34,18 @@ REJECTED_FIELD = {"traces": "rejected_spans", "logs": "rejected_log_records", "m
 _HEX_KEYS = frozenset({"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"})
 #: user data: a key called traceId inside attributes or a log body stays as it is
 _USER_DATA_KEYS = frozenset({"attributes", "filteredAttributes", "filtered_attributes", "body"})
+
+
+#: requests larger than this are decoded and checked in a worker thread, off the event loop
+OFFLOAD_BYTES = 1 << 20
+
+
+async def decode(signal: Signal, body: bytes, as_json: bool) -> Message:
+    """Decode a request body; large ones in a worker thread so other requests are not stalled."""
+    fn = decode_json if as_json else decode_protobuf
+    if len(body) > OFFLOAD_BYTES:
+        return await asyncio.to_thread(fn, signal, body)
+    return fn(signal, body)
 
 
 class DecodeFailed(ValueError):

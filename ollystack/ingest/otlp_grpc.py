@@ -15,7 +15,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from ..tenancy import ApiKeys, Unauthorized
 from .batcher import CommitFailed, Overloaded, ShuttingDown
-from .otlp import DecodeFailed, Signal, decode_protobuf, response_bytes
+from .otlp import DecodeFailed, Signal, decode, response_bytes
 from .receiver import Receiver
 
 SERVICES: dict[Signal, str] = {
@@ -55,7 +55,7 @@ def _handler(
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"message exceeds {max_body} bytes")
         with receiver.batcher.arriving():
             try:
-                msg = decode_protobuf(signal, request)
+                msg = await decode(signal, request, as_json=False)
             except DecodeFailed as exc:
                 receiver.reject_or_ok(signal, "grpc", "malformed")
                 await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from ..tenancy import ApiKeys, Unauthorized
 from .batcher import CommitFailed, Overloaded, ShuttingDown
-from .otlp import DecodeFailed, Signal, decode_json, decode_protobuf, response_bytes, status_bytes
+from .otlp import DecodeFailed, Signal, decode, response_bytes, status_bytes
 from .receiver import Receiver
 
 PROTOBUF = "application/x-protobuf"
@@ -125,7 +125,7 @@ def otlp_http_app(
             with receiver.batcher.arriving():
                 try:
                     body = await read_body(request, max_body)
-                    msg = decode_json(signal, body) if as_json else decode_protobuf(signal, body)
+                    msg = await decode(signal, body, as_json)
                 except _TooLarge as exc:
                     return fail(413, _INVALID_ARGUMENT, str(exc), "too_large")
                 except _BadEncoding as exc:

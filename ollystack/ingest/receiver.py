@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 
 from .batcher import Batcher
-from .otlp import Checked, Signal, check
+from .otlp import OFFLOAD_BYTES, Checked, Signal, check
 from .selfmetrics import IngestMetrics
 
 
@@ -28,7 +29,11 @@ class Receiver:
 
         Raises the batcher's Overloaded / CommitFailed / ShuttingDown; nothing is acknowledged then.
         """
-        checked = check(signal, msg, tenant, self.not_before(signal))
+        not_before = self.not_before(signal)
+        if msg.ByteSize() > OFFLOAD_BYTES:  # keep the event loop (every receiver) responsive
+            checked = await asyncio.to_thread(check, signal, msg, tenant, not_before)
+        else:
+            checked = check(signal, msg, tenant, not_before)
         if checked.rejected:
             self.metrics.items.labels(signal, "rejected").inc(checked.rejected)
         if checked.accepted:
