@@ -150,7 +150,7 @@ def insert_settings(stage: str, schema_file: str | None = None, clustered: bool 
     """Settings for the `INSERT … FORMAT Protobuf` of one stage's frames.
 
     `schema_file` is an absolute path to the schema on the engine's machine (embedded store);
-    without it the schema travels inline (`format_schema_source='string'`, ClickHouse 25.8+).
+    without it the schema travels inline (`format_schema_source='string'`).
     """
     settings: dict[str, object] = {
         "input_format_protobuf_oneof_presence": 1,
