@@ -164,9 +164,11 @@ def db_stats(as_json: JsonOpt = False) -> None:
     table = Table("table", "rows", "on disk", "ratio", "parts", "oldest", "newest",
                   title=f"schema version {data['schema_version']}")  # fmt: skip
     for t in data["tables"]:
-        ratio = f"{t['uncompressed_bytes'] / t['bytes_on_disk']:.1f}x" if t["bytes_on_disk"] else "-"
-        table.add_row(t["table"], f"{t['rows']:,}", _size(t["bytes_on_disk"]), ratio, str(t["parts"]),
-                      t["oldest"] or "-", t["newest"] or "-")  # fmt: skip
+        on_disk = t["bytes_on_disk"]
+        ratio = f"{t['uncompressed_bytes'] / on_disk:.1f}x" if on_disk else "-"
+        size = _size(on_disk) if on_disk is not None else "-"
+        parts = "-" if t["parts"] is None else str(t["parts"])
+        table.add_row(t["table"], f"{t['rows']:,}", size, ratio, parts, t["oldest"] or "-", t["newest"] or "-")
     console.print(table)
 
 

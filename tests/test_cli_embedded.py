@@ -90,3 +90,22 @@ def test_cli_through_the_service_reads_as_the_tenant_asked_for(tmp_path):
         assert "gamma" in nobody.stderr
     finally:
         svc.kill()
+
+
+def test_db_stats_through_the_api_shows_a_tenant_only_its_own_rows(tmp_path):
+    keys = "key-of-acme-123=acme,key-of-beta-456=beta"
+    svc = start_service(tmp_path, {"OLLYSTACK_API_KEYS": keys})
+    try:
+        headers = {"Content-Type": "application/x-protobuf", "x-ollystack-api-key": "key-of-beta-456"}
+        for i in range(3):
+            resp = httpx.post(f"{svc.http_url}/v1/traces", content=_span_request(f"op{i}", "svc"), headers=headers)
+            assert resp.status_code == 200
+        seen = {}
+        for key in ("key-of-acme-123", "key-of-beta-456"):
+            stats = httpx.get(f"{svc.api_url}/api/v1/db/stats", headers={"x-ollystack-api-key": key}).json()
+            tables = {t["table"]: t for t in stats["tables"]}
+            assert tables["otel_traces"]["bytes_on_disk"] is None  # no sizes of other tenants' data
+            seen[key] = tables["otel_traces"]["rows"]
+        assert seen == {"key-of-acme-123": 0, "key-of-beta-456": 3}
+    finally:
+        svc.kill()

@@ -6,6 +6,7 @@ import queue
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
@@ -178,6 +179,16 @@ class Store:
             oldest = None if r[5].startswith("1970") else r[5]
             newest = None if r[6].startswith("1970") else r[6]
             out.append(TableStats(name, int(r[1]), int(r[2]), int(r[3]), int(r[4]), oldest, newest))
+        return out
+
+    def tenant_row_counts(self, tenant: str) -> list[dict[str, Any]]:
+        """Rows per telemetry table for one tenant (what a tenant may know of the store)."""
+        scope = self.scope(tenant)
+        out = []
+        for table in sorted(self.tenant_tables.names):
+            rows = scope.scalar(f"SELECT count() FROM {self.options.database}.{table}")
+            out.append({"table": table, "rows": int(rows or 0), "bytes_on_disk": None, "uncompressed_bytes": None,
+                        "parts": None, "oldest": None, "newest": None})  # fmt: skip
         return out
 
     def ping(self) -> bool:
