@@ -83,12 +83,13 @@ def _api_get(s: Settings, path: str, params: list[tuple[str, str]], tenant: str 
 @app.command()
 def serve() -> None:
     """Run the OTLP receivers (HTTP 4318, gRPC 4317) and the API (8080) until stopped."""
+    from .server import StartupError
     from .server import serve as run
 
     s = _settings()
     try:
         run(s)
-    except (StoreConfigError, SchemaTooNewError, StoreBusy) as exc:
+    except (StoreConfigError, SchemaTooNewError, StoreBusy, StartupError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     except KeyboardInterrupt:

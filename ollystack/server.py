@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,23 @@ from .tenancy import ApiKeys
 from .web.api import create_api
 
 log = logging.getLogger("ollystack")
+
+
+class StartupError(RuntimeError):
+    """The service cannot start (a port in use, an address that does not exist)."""
+
+
+def _bind(host: str, port: int, what: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen for {what} on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 class _Server(uvicorn.Server):
@@ -99,31 +117,39 @@ class Service:
         otlp_app = otlp_http_app(
             receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]
         )
-        servers = [
-            _Server(
-                uvicorn.Config(
-                    app,
-                    host=s.bind_host,
-                    port=port,
-                    log_level="warning",
-                    lifespan="off",
-                    access_log=False,
-                    timeout_graceful_shutdown=30,
+        try:
+            # Bind first, so a port in use is a clear error before anything starts serving.
+            http_socks = [_bind(s.bind_host, port, what) for port, what in
+                          ((s.otlp_http_port, "OTLP/HTTP"), (s.api_port, "API"))]  # fmt: skip
+            grpc_server = otlp_grpc_server(receiver, self.keys, max_body=s.max_request_bytes)
+            try:
+                grpc_port = grpc_server.add_insecure_port(f"{s.bind_host}:{s.otlp_grpc_port}")
+            except RuntimeError as exc:
+                raise StartupError(f"cannot listen for OTLP/gRPC on {s.bind_host}:{s.otlp_grpc_port}: in use?") from exc
+            servers = [
+                _Server(
+                    uvicorn.Config(
+                        app,
+                        log_level="warning",
+                        lifespan="off",
+                        access_log=False,
+                        timeout_graceful_shutdown=30,
+                    )
                 )
-            )
-            for app, port in ((otlp_app, s.otlp_http_port), (api, s.api_port))
-        ]
-        grpc_server = otlp_grpc_server(receiver, self.keys, max_body=s.max_request_bytes)
-        grpc_port = grpc_server.add_insecure_port(f"{s.bind_host}:{s.otlp_grpc_port}")
-        await grpc_server.start()
-        tasks = [asyncio.create_task(srv.serve()) for srv in servers]
-        while not all(srv.started for srv in servers):
-            if any(t.done() for t in tasks):
-                for t in tasks:
-                    if t.done() and t.exception():
-                        raise t.exception()  # type: ignore[misc]
-                raise RuntimeError("an HTTP listener failed to start (port in use?)")
-            await asyncio.sleep(0.01)
+                for app in (otlp_app, api)
+            ]
+            await grpc_server.start()
+            tasks = [
+                asyncio.create_task(srv.serve(sockets=[sock])) for srv, sock in zip(servers, http_socks, strict=True)
+            ]
+            while not all(srv.started for srv in servers):
+                if any(t.done() for t in tasks):
+                    raise StartupError("an HTTP listener failed to start; see the log above")
+                await asyncio.sleep(0.01)
+        except BaseException:
+            batcher.close(10)
+            store.close()
+            raise
         ports = [srv.servers[0].sockets[0].getsockname()[1] for srv in servers]
         self.endpoints = Endpoints(otlp_http=ports[0], otlp_grpc=grpc_port, api=ports[1])
         loop = asyncio.get_running_loop()

@@ -109,3 +109,27 @@ def test_db_stats_through_the_api_shows_a_tenant_only_its_own_rows(tmp_path):
         assert seen == {"key-of-acme-123": 0, "key-of-beta-456": 3}
     finally:
         svc.kill()
+
+
+def test_serve_reports_a_port_in_use_and_releases_the_store(tmp_path):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    env = {
+        "OLLYSTACK_CLICKHOUSE_URL": f"chdb://{tmp_path / 'data'}",
+        "OLLYSTACK_OTLP_HTTP_PORT": str(port),
+        "OLLYSTACK_OTLP_GRPC_PORT": "0",
+        "OLLYSTACK_API_PORT": "0",
+    }
+    try:
+        failed = _cli(["serve"], env, tmp_path)
+    finally:
+        taken.close()
+    assert failed.returncode == 2
+    assert f"OTLP/HTTP on 127.0.0.1:{port}" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    stats = _cli(["db", "stats", "--json"], env, tmp_path)  # the directory is free again
+    assert stats.returncode == 0, stats.stderr
