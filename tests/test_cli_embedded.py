@@ -133,3 +133,30 @@ def test_serve_reports_a_port_in_use_and_releases_the_store(tmp_path):
     assert "Traceback" not in failed.stderr
     stats = _cli(["db", "stats", "--json"], env, tmp_path)  # the directory is free again
     assert stats.returncode == 0, stats.stderr
+
+
+def test_query_time_range_from_to(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from ollystack.store import Store
+
+    store = Store(f"chdb://{tmp_path / 'data'}")
+    try:
+        store.migrate()
+        now = time.time_ns()
+        for name, start in (("old", now - 2 * 3600 * 10**9), ("new", now)):
+            req = ExportTraceServiceRequest()
+            rs = req.resource_spans.add()
+            rs.resource.attributes.add(key="service.name").value.string_value = "svc"
+            rs.scope_spans.add().spans.add(trace_id=os.urandom(16), span_id=os.urandom(8), name=name,
+                                           start_time_unix_nano=start, end_time_unix_nano=start + 1)  # fmt: skip
+            store.insert_otlp("traces", "default", [req.SerializeToString()])
+    finally:
+        store.close()
+    env = {"OLLYSTACK_CLICKHOUSE_URL": f"chdb://{tmp_path / 'data'}"}
+    t = datetime.now(UTC)
+    window = ["--from", (t - timedelta(hours=3)).isoformat(), "--to", (t - timedelta(hours=1)).isoformat()]
+    out = _cli(["query", "traces", "--json", *window], env, tmp_path)
+    assert [r["SpanName"] for r in json.loads(out.stdout)] == ["old"], out.stderr
+    recent = _cli(["query", "traces", "--json", "--since", "30m"], env, tmp_path)
+    assert [r["SpanName"] for r in json.loads(recent.stdout)] == ["new"]
