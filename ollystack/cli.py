@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, load_settings, mask_url
 from .store import SchemaTooNewError, Store, StoreBusy, StoreConfigError
 from .store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
 from .tenancy import ApiKeys
@@ -239,6 +239,10 @@ def _run_query(s: Settings, tenant: str, local: Any, api_path: str, api_params: 
     except StoreBusy:
         return _api_get(s, api_path, api_params, tenant)["rows"]
     try:
+        if store.schema_version() == 0:
+            err.print(f"[red]{mask_url(s.clickhouse_url)} holds no OllyStack data yet[/red]: "
+                      "start `ollystack serve` (it creates the schema) or run `ollystack db migrate`")  # fmt: skip
+            raise typer.Exit(1)
         return local(store.scope(tenant))
     finally:
         store.close()

@@ -55,7 +55,7 @@ def _send(otlp_port: int, seconds: float, console: Console) -> int:
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
-    from opentelemetry.trace import SpanKind, Status, StatusCode
+    from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
 
     base = f"http://127.0.0.1:{otlp_port}/v1"
     providers = []
@@ -74,21 +74,29 @@ def _send(otlp_port: int, seconds: float, console: Console) -> int:
     rnd = random.Random(7)
     sent, deadline = 0, time.monotonic() + seconds
     while time.monotonic() < deadline:
+        # spans carry simulated timings (a real shop would spend them working), so the
+        # latencies below look like a shop's, while the demo sends hundreds of requests a second
         route = rnd.choice(SHOP["web-frontend"])
-        with tracers["web-frontend"].start_as_current_span(route, kind=SpanKind.SERVER) as root:
-            root.set_attribute("http.route", route)
-            for service in ("checkout", "payments", "inventory") if route == "POST /cart" else ("inventory",):
-                with tracers[service].start_as_current_span(rnd.choice(SHOP[service]), kind=SpanKind.SERVER) as span:
-                    took = rnd.lognormvariate(-4, 0.6)
-                    latency[service].record(took, {"http.route": span.name})
-                    if service == "payments" and rnd.random() < 0.05:
-                        span.set_status(Status(StatusCode.ERROR, "card declined"))
-                        loggers[service].emit(body=f"charge failed: card declined after {took * 1000:.0f} ms",
-                                              severity_number=SeverityNumber.ERROR, severity_text="ERROR")  # fmt: skip
-                    sent += 1
-            loggers["web-frontend"].emit(body=f"{route} served", severity_number=SeverityNumber.INFO,
-                                         severity_text="INFO")  # fmt: skip
+        start = time.time_ns()
+        root = tracers["web-frontend"].start_span(route, kind=SpanKind.SERVER, start_time=start,
+                                                  attributes={"http.route": route})  # fmt: skip
+        ctx, cursor = set_span_in_context(root), start + 1_000_000
+        for service in ("checkout", "payments", "inventory") if route == "POST /cart" else ("inventory",):
+            took = rnd.lognormvariate(-3.5, 0.6)  # seconds, median about 30 ms
+            name = rnd.choice(SHOP[service])
+            span = tracers[service].start_span(name, context=ctx, kind=SpanKind.SERVER, start_time=cursor)
+            latency[service].record(took, {"http.route": name})
+            if service == "payments" and rnd.random() < 0.05:
+                span.set_status(Status(StatusCode.ERROR, "card declined"))
+                loggers[service].emit(body=f"charge failed: card declined after {took * 1000:.0f} ms",
+                                      severity_number=SeverityNumber.ERROR, severity_text="ERROR")  # fmt: skip
+            cursor += int(took * 1e9)
+            span.end(end_time=cursor)
             sent += 1
+        root.end(end_time=cursor + 2_000_000)
+        loggers["web-frontend"].emit(body=f"{route} served", severity_number=SeverityNumber.INFO,
+                                     severity_text="INFO")  # fmt: skip
+        sent += 1
         time.sleep(0.01)
     for p in providers:
         p.shutdown()
@@ -125,7 +133,8 @@ def run(data_dir: Path, seconds: float = 5.0) -> None:
         proc.wait(60)
     console.rule("next")
     console.print(
-        f"The data stays in {data_dir}. Look at it with `ollystack query traces --since 1h` or `ollystack db stats`,\n"
-        "run `ollystack serve` and point your own OpenTelemetry SDKs or Collector at http://localhost:4318 "
-        "(HTTP) or localhost:4317 (gRPC)."
+        f"The demo's data stays in {data_dir}; look at it with\n"
+        f"  OLLYSTACK_CLICKHOUSE_URL=chdb://{data_dir} .venv/bin/ollystack query traces --since 1h\n"
+        "Run `.venv/bin/ollystack serve` and point your own OpenTelemetry SDKs or Collector at "
+        "http://localhost:4318 (HTTP) or localhost:4317 (gRPC)."
     )
