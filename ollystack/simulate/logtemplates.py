@@ -53,56 +53,85 @@ _ERRORS = (
 _WORDS = ("shoes", "red dress", "usb cable", "coffee beans", "lamp", "backpack", "phone case", "gift card")
 
 
-def _params(rnd: random.Random, service: Service, endpoint: Endpoint, ms: float) -> dict[str, object]:
-    method, _, route = endpoint.name.partition(" ")
-    return {
-        "ip": f"10.{rnd.randrange(0, 255)}.{rnd.randrange(0, 255)}.{rnd.randrange(1, 255)}",
-        "method": method,
-        "path": route.replace("{id}", str(rnd.randrange(1, 90_000))).replace("{sku}", f"SKU-{rnd.randrange(1, 999)}"),
-        "status": 200,
-        "size": rnd.randrange(200, 90_000),
-        "ms": ms,
-        "qms": ms * rnd.uniform(0.1, 0.6),
-        "rid": uuid.UUID(int=rnd.getrandbits(128)).hex[:16],
-        "session": uuid.UUID(int=rnd.getrandbits(128)),
-        "user": f"u{rnd.randrange(1, 200_000)}",
-        "product": rnd.randrange(1, 90_000),
-        "ref": rnd.choice(("google", "newsletter", "direct", "instagram")),
-        "upstream": service.name,
-        "attempt": 1,
-        "tokens": rnd.randrange(0, 100),
-        "hit": rnd.choice(("hit", "hit", "miss")),
-        "key": f"{service.name}:{rnd.randrange(1, 50_000)}",
-        "ttl": rnd.choice((30, 60, 300)),
-        "rows": rnd.randrange(0, 500),
-        "table": rnd.choice(("orders", "products", "stock", "payments")),
-        "active": rnd.randrange(0, service.pool_size),
-        "idle": rnd.randrange(0, 10),
-        "waiting": 0,
-        "offset": rnd.randrange(10_000, 9_000_000),
-        "partition": rnd.randrange(0, 12),
-        "shipment": f"SHP-{rnd.randrange(100_000, 999_999)}",
-        "order": f"ORD-{rnd.randrange(100_000, 999_999)}",
-        "carrier": rnd.choice(("dhl", "ups", "fedex", "postnl")),
-        "model": rnd.choice(("gpt-4o-mini", "claude-3-5-haiku")),
-        "ctokens": rnd.randrange(20, 400),
-        "query": rnd.choice(_WORDS),
-        "hex8": f"{rnd.getrandbits(32):08x}",
-        "handler": f"{service.name}.{route.strip('/').split('/')[0] or 'root'}",
-    }
+class _Params(dict):
+    """Template parameters made on first use: a line needs two or three of the forty."""
+
+    def __init__(self, rnd: random.Random, service: Service, endpoint: Endpoint, ms: float) -> None:
+        super().__init__()
+        self._rnd, self._service, self._ms = rnd, service, ms
+        self._method, _, self._route = endpoint.name.partition(" ")
+
+    def __missing__(self, key: str) -> object:
+        value = self._make(key)
+        self[key] = value
+        return value
+
+    def _make(self, key: str) -> object:
+        rnd, service, route = self._rnd, self._service, self._route
+        if key == "ip":
+            return f"10.{rnd.randrange(0, 255)}.{rnd.randrange(0, 255)}.{rnd.randrange(1, 255)}"
+        if key == "method":
+            return self._method
+        if key == "path":
+            return route.replace("{id}", str(rnd.randrange(1, 90_000))).replace("{sku}", f"SKU-{rnd.randrange(1, 999)}")
+        if key in ("ms", "qms"):
+            return self._ms if key == "ms" else self._ms * rnd.uniform(0.1, 0.6)
+        if key in ("rid", "session"):
+            value = uuid.UUID(int=rnd.getrandbits(128))
+            return value.hex[:16] if key == "rid" else value
+        if key == "handler":
+            return f"{service.name}.{route.strip('/').split('/')[0] or 'root'}"
+        if key in ("upstream",):
+            return service.name
+        if key == "key":
+            return f"{service.name}:{rnd.randrange(1, 50_000)}"
+        if key == "active":
+            return rnd.randrange(0, service.pool_size)
+        if key in _CHOICES:
+            return rnd.choice(_CHOICES[key])
+        low, high, fmt = _NUMBERS[key]
+        return fmt.format(rnd.randrange(low, high))
+
+
+_CHOICES: dict[str, tuple[object, ...]] = {
+    "ref": ("google", "newsletter", "direct", "instagram"),
+    "hit": ("hit", "hit", "miss"),
+    "ttl": (30, 60, 300),
+    "table": ("orders", "products", "stock", "payments"),
+    "carrier": ("dhl", "ups", "fedex", "postnl"),
+    "model": ("gpt-4o-mini", "claude-3-5-haiku"),
+    "query": _WORDS,
+    "status": (200,),
+    "attempt": (1,),
+    "waiting": (0,),
+}
+_NUMBERS: dict[str, tuple[int, int, str]] = {
+    "size": (200, 90_000, "{}"),
+    "user": (1, 200_000, "u{}"),
+    "product": (1, 90_000, "{}"),
+    "tokens": (0, 100, "{}"),
+    "rows": (0, 500, "{}"),
+    "idle": (0, 10, "{}"),
+    "offset": (10_000, 9_000_000, "{}"),
+    "partition": (0, 12, "{}"),
+    "shipment": (100_000, 999_999, "SHP-{}"),
+    "order": (100_000, 999_999, "ORD-{}"),
+    "ctokens": (20, 400, "{}"),
+    "hex8": (0, 2**32, "{:08x}"),
+}
 
 
 def info_lines(rnd: random.Random, service: Service, endpoint: Endpoint, ms: float) -> list[str]:
-    params = _params(rnd, service, endpoint, ms)
-    lines = [rnd.choice(_ACCESS).format(**params)] if service.kind in ("frontend", "gateway") else []
+    params = _Params(rnd, service, endpoint, ms)
+    lines = [rnd.choice(_ACCESS).format_map(params)] if service.kind in ("frontend", "gateway") else []
     templates = _BY_KIND.get(service.kind, _BY_KIND["backend"])
     for _ in range(rnd.choice((0, 1, 1, 2))):
-        lines.append(rnd.choice(templates).format(**params))
+        lines.append(rnd.choice(templates).format_map(params))
     return lines
 
 
 def error_line(rnd: random.Random, service: Service, endpoint: Endpoint, message: str) -> str:
-    params = _params(rnd, service, endpoint, 0.0)
+    params = _Params(rnd, service, endpoint, 0.0)
     params["message"] = message
     params["attempt"] = rnd.randrange(1, 4)
-    return rnd.choice(_ERRORS).format(**params)
+    return rnd.choice(_ERRORS).format_map(params)
