@@ -13,7 +13,7 @@ from ollystack.simulate.topology import build_shop
 from ollystack.simulate.traffic import TrafficModel
 from tests.conftest import start_service
 
-T0 = 1_793_000_000.0  # a fixed moment, so runs compare
+T0 = 1_792_999_980.0  # a fixed moment on a whole minute, so runs compare
 NS = 1_000_000_000
 
 
@@ -95,7 +95,7 @@ def test_simulated_telemetry_lands_in_ollystack_as_otlp(tmp_path):
     sim = ShopSimulator(shop, TrafficModel(base_rps=1, seed=1), seed=1)
     import time
 
-    now = time.time() - 600
+    now = (time.time() - 600) // 60 * 60
     produced = sim.run(now, now + 120)
     svc = start_service(tmp_path)
     try:
@@ -109,7 +109,48 @@ def test_simulated_telemetry_lands_in_ollystack_as_otlp(tmp_path):
     try:
         spans = store.client.query("SELECT count(), uniqExact(ServiceName) FROM otel_traces").result_rows[0]
         logs = store.client.query("SELECT count() FROM otel_logs").result_rows[0][0]
+        served = store.client.query("SELECT sum(Count) FROM otel_metrics_histogram").result_rows[0][0]
+        gauges = store.client.query("SELECT uniqExact(MetricName) FROM otel_metrics_gauge").result_rows[0][0]
     finally:
         store.close()
     assert spans[0] == len(produced.spans) and logs == len(produced.logs)
+    assert served == sum(1 for s in produced.spans if s.kind.name in ("SERVER", "CONSUMER"))
+    assert gauges == 3
     assert spans[1] == len({s.resource.attributes["service.name"] for s in produced.spans})
+
+
+def test_metrics_follow_the_spans_and_the_saturation_faults():
+    shop = build_shop(0)
+    faults = [
+        Fault(FaultKind.CPU_SATURATION, "search", T0 + 600, T0 + 1200),
+        Fault(FaultKind.MEMORY_LEAK, "cart", T0, T0 + 1200),
+    ]
+    produced = ShopSimulator(shop, TrafficModel(base_rps=1, seed=8), faults, seed=8).run(T0, T0 + 1200)
+
+    def series(name, service):
+        out = {}
+        for rm in produced.metrics.resource_metrics:
+            if rm.resource.attributes["service.name"] != service:
+                continue
+            for metric in rm.scope_metrics[0].metrics:
+                if metric.name == name:
+                    for p in metric.data.data_points:
+                        out[p.time_unix_nano // NS] = p
+        return out
+
+    cpu = series("process.cpu.utilization", "search")
+    assert len(cpu) == 20
+    assert (
+        min(p.value for t, p in cpu.items() if t > T0 + 600)
+        > 0.9
+        > max(p.value for t, p in cpu.items() if t <= T0 + 600)
+    )
+    memory = [p.value for _, p in sorted(series("process.memory.usage", "cart").items())]
+    assert memory[-1] > 1.8 * memory[0]  # a leak climbs
+    histograms = [
+        p for rm in produced.metrics.resource_metrics for m in rm.scope_metrics[0].metrics
+        if m.name == "http.server.request.duration" for p in m.data.data_points
+    ]  # fmt: skip
+    served = [s for s in produced.spans if s.kind.name in ("SERVER", "CONSUMER")]
+    assert sum(p.count for p in histograms) == len(served)
+    assert all(sum(p.bucket_counts) == p.count for p in histograms)

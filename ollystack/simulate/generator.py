@@ -25,6 +25,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from .faults import Effects, Fault, GroundTruth, effects_at
 from .logtemplates import error_line, info_lines
+from .metrics import window_metrics
 from .topology import Call, Endpoint, Service, Shop
 from .traffic import TrafficModel, lognormal_ms
 
@@ -77,6 +78,7 @@ class Produced:
 
     spans: list[ReadableSpan] = field(default_factory=list)
     logs: list[ReadableLogRecord] = field(default_factory=list)
+    metrics: Any = None  # opentelemetry.sdk.metrics.export.MetricsData, or None
     requests: int = 0
 
 
@@ -109,15 +111,17 @@ class ShopSimulator:
         self._spans = _Spans()
         self._logs = _Logs()
         self._providers: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._resources: dict[tuple[str, str], Resource] = {}
         self._queue: list[_Pending] = []
         self._versions = {role: svc.version for role, svc in shop.services.items()}
 
     # -- providers per service and version ----------------------------------------------------
-    def _provider(self, service: Service, version: str) -> tuple[Any, Any]:
+    def resource(self, service: Service, version: str) -> Resource:
+        """The OpenTelemetry resource of one service running one version."""
         key = (service.role, version)
-        if key not in self._providers:
+        if key not in self._resources:
             host = f"{service.name}-{zlib.crc32(f'{service.name}:{self.shop.seed}'.encode()) % 10_000:04d}"
-            resource = Resource.create(
+            self._resources[key] = Resource.create(
                 {
                     "service.name": service.name,
                     "service.version": version,
@@ -127,6 +131,19 @@ class ShopSimulator:
                     "telemetry.sdk.language": service.language,
                 }
             )
+        return self._resources[key]
+
+    def effects(self, t: float) -> Effects:
+        """What the injected faults do at `t`."""
+        return effects_at(self.faults, t, self._versions)
+
+    def version_at(self, role: str, t: float) -> str:
+        return self.effects(t).versions.get(role, self._versions[role])
+
+    def _provider(self, service: Service, version: str) -> tuple[Any, Any]:
+        key = (service.role, version)
+        if key not in self._providers:
+            resource = self.resource(service, version)
             tracer_provider = TracerProvider(resource=resource, id_generator=self._ids)
             tracer_provider.add_span_processor(SimpleSpanProcessor(self._spans))
             logger_provider = LoggerProvider(resource=resource)
@@ -154,6 +171,7 @@ class ShopSimulator:
         self._deliver(end)
         out.spans, self._spans.items = self._spans.items, []
         out.logs, self._logs.items = self._logs.items, []
+        out.metrics = window_metrics(self, start, end, out.spans)
         return out
 
     def _arrivals(self, start: float, end: float) -> list[float]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk._logs.export import LogRecordExportResult
+from opentelemetry.sdk.metrics.export import MetricExportResult
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from .generator import Produced
@@ -31,10 +33,13 @@ class OtlpSender:
         base = self.endpoint.rstrip("/")
         self._spans = OTLPSpanExporter(endpoint=f"{base}/v1/traces", headers=self.headers, timeout=self.timeout)
         self._logs = OTLPLogExporter(endpoint=f"{base}/v1/logs", headers=self.headers, timeout=self.timeout)
+        self._metrics = OTLPMetricExporter(endpoint=f"{base}/v1/metrics", headers=self.headers, timeout=self.timeout)
 
     def send(self, produced: Produced) -> None:
         self._ship(self._spans, produced.spans, SpanExportResult.SUCCESS, "spans")
         self._ship(self._logs, produced.logs, LogRecordExportResult.SUCCESS, "log records")
+        if produced.metrics is not None and self._metrics.export(produced.metrics) != MetricExportResult.SUCCESS:
+            raise SendFailed(f"the OTLP endpoint {self.endpoint} refused metrics")
 
     def _ship(self, exporter: Any, items: Sequence[Any], ok: Any, what: str) -> None:
         for lo in range(0, len(items), self.chunk):
@@ -44,3 +49,4 @@ class OtlpSender:
     def close(self) -> None:
         self._spans.shutdown()
         self._logs.shutdown()
+        self._metrics.shutdown()
