@@ -109,6 +109,72 @@ def demo(
     run(Path(data_dir).resolve(), seconds)
 
 
+@app.command()
+def simulate(
+    endpoint: Annotated[str, typer.Option(help="OTLP/HTTP endpoint to send to")] = "http://127.0.0.1:4318",
+    seed: Annotated[int, typer.Option(help="shop and traffic seed (0: the canonical shop)")] = 0,
+    history: Annotated[str, typer.Option(help="how much past to backfill first (e.g. 6h, 14d; 0s: none)")] = "1h",
+    live: Annotated[str, typer.Option(help="then run live this long (e.g. 10m; 0s: stop after backfill)")] = "0s",
+    rps: Annotated[float, typer.Option(min=0.001, help="mean user requests per second")] = 0.25,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(help="KIND:ROLE:START:DURATION, START relative to now (e.g. bad_deploy:payments:-30m:20m)"),
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(help="x-ollystack-api-key to send")] = None,
+) -> None:
+    """Run the simulated shop: backfill history in virtual time, then live, sending real OTLP."""
+    import time
+
+    from .simulate.faults import Fault, FaultKind
+    from .simulate.generator import ShopSimulator
+    from .simulate.runner import backfill, run_live
+    from .simulate.sender import OtlpSender
+    from .simulate.topology import build_shop
+    from .simulate.traffic import TrafficModel
+
+    now = time.time() // 60 * 60
+    faults = []
+    for spec in fault or []:
+        try:
+            kind, role, start, length = spec.split(":")
+            offset = _signed_duration(start)
+            faults.append(
+                Fault(FaultKind(kind), role, now + offset, now + offset + parse_since(length).total_seconds())
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(f"--fault {spec!r}: {exc}") from exc
+    shop = build_shop(seed)
+    unknown = [f.target for f in faults if f.target not in shop.services and f.target not in shop.dependencies]
+    if unknown:
+        roles = ", ".join(sorted([*shop.services, *shop.dependencies]))
+        raise typer.BadParameter(f"unknown role(s) {unknown}; this shop has: {roles}")
+    sim = ShopSimulator(shop, TrafficModel(base_rps=rps, seed=seed), faults, seed=seed)
+    sender = OtlpSender(endpoint, headers={"x-ollystack-api-key": api_key} if api_key else None)
+    past = parse_since(history).total_seconds()
+
+    def report(p: Any) -> None:
+        err.print(f"sent until {datetime.fromtimestamp(p.until, UTC):%Y-%m-%d %H:%M} UTC: {p.requests:,} requests, "
+                  f"{p.spans:,} spans, {p.logs:,} log records in {p.seconds:.0f} s")  # fmt: skip
+
+    try:
+        if past:
+            backfill(sim, sender, now - past, now, on_window=report)
+        if parse_since(live).total_seconds():
+            run_live(sim, sender, now, parse_since(live).total_seconds(), on_step=report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sender.close()
+    for truth in sim.ground_truth():
+        span = f"{datetime.fromtimestamp(truth.start, UTC):%H:%M}–{datetime.fromtimestamp(truth.end, UTC):%H:%M} UTC"
+        err.print(f"injected {truth.kind} in {truth.root_cause_service} {span}")
+
+
+def _signed_duration(text: str) -> float:
+    sign = -1.0 if text.startswith("-") else 1.0
+    return sign * parse_since(text.lstrip("+-")).total_seconds()
+
+
 @config_app.command("show")
 def config_show(as_json: JsonOpt = False) -> None:
     """Print the effective settings, secrets masked."""
@@ -181,14 +247,14 @@ def _size(n: int) -> str:
     return f"{n:.1f} TiB"
 
 
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 
 
 def parse_since(text: str) -> timedelta:
     m = _DURATION.match(text.strip())
     if not m:
         raise typer.BadParameter(f"{text!r}: use a number and s, m, h, d or w (e.g. 15m, 2h, 7d)")
-    n, unit = int(m.group(1)), m.group(2)
+    n, unit = float(m.group(1)), m.group(2)
     return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: n})
 
 
