@@ -33,6 +33,7 @@ test: install lint
 
 bench: install
 	$(PY) bench/ingest.py
+	$(PY) bench/backfill.py --days 1
 
 serve: install
 	$(PY) -m ollystack.cli serve
