@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install chromium demo test lint bench serve clean
+.PHONY: install chromium demo test lint bench evals serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ test: install lint
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/backfill.py --days 1
+
+evals: install
+	$(PY) -m ollystack.cli eval run --json evals/results.json
 
 serve: install
 	$(PY) -m ollystack.cli serve

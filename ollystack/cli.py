@@ -25,9 +25,11 @@ app = typer.Typer(
 config_app = typer.Typer(help="Settings.", no_args_is_help=True)
 db_app = typer.Typer(help="The ClickHouse store.", no_args_is_help=True)
 query_app = typer.Typer(help="A quick look at stored telemetry.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure detection and investigation quality on scenarios.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
+app.add_typer(eval_app, name="eval")
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -173,6 +175,34 @@ def simulate(
 def _signed_duration(text: str) -> float:
     sign = -1.0 if text.startswith("-") else 1.0
     return sign * parse_since(text.lstrip("+-")).total_seconds()
+
+
+@eval_app.command("run")
+def eval_run(
+    scenarios: Annotated[str | None, typer.Option(help="folder of scenario *.yaml files")] = None,
+    json_out: Annotated[str | None, typer.Option("--json", help="write the JSON report to this file")] = None,
+) -> None:
+    """Run every scenario and print (and optionally write) the scores."""
+    from pathlib import Path
+
+    from .evals.harness import run as run_evals
+    from .evals.scenario import ScenarioError
+
+    try:
+        report = run_evals(Path(scenarios) if scenarios else None)
+    except ScenarioError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if json_out:
+        Path(json_out).write_text(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    table = Table("scenario", "detected", "time to detect", "root cause rank", "false positives", "notes",
+                  title=f"{len(report.results)} scenarios")  # fmt: skip
+    shown = lambda v: "missing" if v is None else str(v)  # noqa: E731
+    for r in report.results:
+        table.add_row(r.name, shown(r.detected), shown(r.ttd_seconds), shown(r.root_cause_rank),
+                      shown(r.fp_incidents), "; ".join(r.notes))  # fmt: skip
+    console.print(table)
+    console.print("summary: " + ", ".join(f"{k}={shown(v)}" for k, v in report.summary.items()))
 
 
 @config_app.command("show")

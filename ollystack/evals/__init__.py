@@ -1,0 +1,1 @@
+"""The evaluation harness: scenario files, end-to-end runs in virtual time, and the scores."""
