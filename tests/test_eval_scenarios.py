@@ -22,11 +22,15 @@ expected: {root_cause_role: payments, kind: bad_deploy}
 """
 
 
-def test_shipped_scenarios_load_and_cover_distinct_faults():
+def test_shipped_scenarios_load_and_cover_every_fault_kind_on_many_shops():
+    from ollystack.simulate.faults import FaultKind
+
     scenarios = load_dir(DEFAULT_SCENARIOS)
-    assert len(scenarios) >= 6
-    assert len({s.faults[0].kind for s in scenarios}) == len(scenarios)
-    assert len({s.seed for s in scenarios}) > 1
+    assert len(scenarios) >= 20
+    assert {f.kind for s in scenarios for f in s.faults} == set(FaultKind)
+    shops = {s.seed for s in scenarios}
+    assert len(shops) >= 10
+    assert len({s.shop().name_of("payments") for s in scenarios}) > 1  # services renamed by seed
 
 
 @pytest.mark.parametrize(
