@@ -100,15 +100,17 @@ def serve() -> None:
 
 @app.command()
 def demo(
-    seconds: Annotated[float, typer.Option(help="how long to send demo traffic")] = 5.0,
+    history: Annotated[str, typer.Option(help="history to backfill first")] = "2h",
+    replay: Annotated[str, typer.Option(help="recent stretch replayed as if live, with the fault")] = "15m",
+    speed: Annotated[float, typer.Option(min=1, help="how much faster than real time the replay runs")] = 15.0,
     data_dir: Annotated[str, typer.Option(help="embedded store directory")] = ".ollystack/demo-data",
 ) -> None:
-    """Start the service on the embedded store, feed it a small shop, and show what it stored."""
+    """Start the service on the embedded store, feed it the simulated shop, and break payments."""
     from pathlib import Path
 
     from .demo import run
 
-    run(Path(data_dir).resolve(), seconds)
+    run(Path(data_dir).resolve(), parse_since(history).total_seconds(), parse_since(replay).total_seconds(), speed)
 
 
 @app.command()

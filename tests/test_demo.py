@@ -1,0 +1,24 @@
+"""`ollystack demo` (what `make demo` runs): service up, history, replayed bad deploy, honest gaps."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_demo_shows_the_bad_deploy_as_it_happens_and_what_is_not_built(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OLLYSTACK_")}
+    run = subprocess.run(
+        [sys.executable, "-m", "ollystack.cli", "demo", "--data-dir", str(tmp_path / "demo"), "--history", "20m",
+         "--replay", "4m", "--speed", "60"],
+        env=env | {"COLUMNS": "200"}, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    out = run.stdout
+    assert run.returncode == 0, run.stderr + out
+    assert "service up" in out and "backfilling" in out
+    minutes = [line for line in out.splitlines() if "charges" in line and "version" in line]
+    assert len(minutes) == 4
+    assert "version 1.0.0" in minutes[0] and "1.1.0" in minutes[-1]  # the new version appears mid-replay
+    assert "not available yet: incident opened in chat" in out
+    assert "ground truth: bad_deploy of payments" in out
