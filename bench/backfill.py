@@ -17,28 +17,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ollystack.launch import launch
-from ollystack.simulate.generator import ShopSimulator
-from ollystack.simulate.runner import backfill
-from ollystack.simulate.sender import OtlpSender
-from ollystack.simulate.topology import build_shop
-from ollystack.simulate.traffic import TrafficModel
+from ollystack.simulate.runner import SimSpec, backfill_parallel
 from ollystack.store import Store
 
 
-def main() -> None:
+def main() -> None:  # a __main__ guard is required: the producing processes are spawned
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=float, default=1.0)
-    ap.add_argument("--rps", type=float, default=0.25, help="mean user requests per second")
+    ap.add_argument("--rps", type=float, default=0.2, help="mean user requests per second")
+    ap.add_argument("--processes", type=int, default=2, help="producing processes")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "backfill.json")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ollystack-backfill-"))
     try:
         child = launch(work / "data", {"OLLYSTACK_LOG_LEVEL": "warning"})
         end = time.time() // 60 * 60
-        sim = ShopSimulator(build_shop(0), TrafficModel(base_rps=args.rps, seed=1), seed=1)
-        sender = OtlpSender(f"http://127.0.0.1:{child.otlp_http}")
-        progress = backfill(sim, sender, end - args.days * 86_400, end)
-        sender.close()
+        endpoint = f"http://127.0.0.1:{child.otlp_http}"
+        spec = SimSpec(seed=0, rps=args.rps)
+        progress = backfill_parallel(spec, endpoint, end - args.days * 86_400, end, processes=args.processes)
         child.proc.terminate()
         child.proc.wait(120)
         store = Store(f"chdb://{work / 'data'}")
@@ -51,6 +47,7 @@ def main() -> None:
     result = {
         "days": args.days,
         "rps": args.rps,
+        "processes": args.processes,
         "seconds": round(progress.seconds, 1),
         "requests": progress.requests,
         "spans": progress.spans,

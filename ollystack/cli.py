@@ -130,11 +130,9 @@ def simulate(
     import time
 
     from .simulate.faults import Fault, FaultKind
-    from .simulate.generator import ShopSimulator
-    from .simulate.runner import backfill, run_live
+    from .simulate.runner import SimSpec, backfill, backfill_parallel, run_live
     from .simulate.sender import OtlpSender
     from .simulate.topology import build_shop
-    from .simulate.traffic import TrafficModel
 
     now = time.time() // 60 * 60
     faults = []
@@ -152,8 +150,10 @@ def simulate(
     if unknown:
         roles = ", ".join(sorted([*shop.services, *shop.dependencies]))
         raise typer.BadParameter(f"unknown role(s) {unknown}; this shop has: {roles}")
-    sim = ShopSimulator(shop, TrafficModel(base_rps=rps, seed=seed), faults, seed=seed)
-    sender = OtlpSender(endpoint, headers={"x-ollystack-api-key": api_key} if api_key else None)
+    spec = SimSpec(seed=seed, rps=rps, faults=tuple(faults))
+    sim = spec.build()
+    headers = {"x-ollystack-api-key": api_key} if api_key else None
+    sender = OtlpSender(endpoint, headers=headers)
     past = parse_since(history).total_seconds()
 
     def report(p: Any) -> None:
@@ -161,7 +161,9 @@ def simulate(
                   f"{p.spans:,} spans, {p.logs:,} log records in {p.seconds:.0f} s")  # fmt: skip
 
     try:
-        if past:
+        if past >= 6 * 3600:  # long histories: one producing process per core
+            report(backfill_parallel(spec, endpoint, now - past, now, processes=2, headers=headers))
+        elif past:
             backfill(sim, sender, now - past, now, on_window=report)
         if parse_since(live).total_seconds():
             run_live(sim, sender, now, parse_since(live).total_seconds(), on_step=report)

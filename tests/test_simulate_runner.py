@@ -75,3 +75,35 @@ def test_cli_simulate_backfills_and_reports_the_injected_fault(tmp_path):
         assert "payments" in bad.stderr  # the error lists the roles this shop has
     finally:
         svc.kill()
+
+
+def test_parallel_backfill_covers_the_range_once_and_repeats_exactly(tmp_path):
+    from ollystack.simulate.faults import Fault, FaultKind
+    from ollystack.simulate.runner import SimSpec, backfill_parallel
+
+    end = (time.time() - 3600) // 3600 * 3600
+    fault = Fault(FaultKind.BAD_DEPLOY, "payments", end - 1800, end - 600)
+    spec = SimSpec(seed=4, rps=0.3, faults=(fault,))
+    counts = []
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        svc = start_service(tmp_path / run)
+        try:
+            progress = backfill_parallel(spec, svc.http_url, end - 2 * 3600, end, processes=2)
+            assert svc.stop() == 0
+        finally:
+            svc.kill()
+        store = svc.open_store()
+        try:
+            counts.append(store.client.query(
+                "SELECT count(), toStartOfHour(min(Timestamp)), max(Timestamp), "
+                "uniqExactIf(ResourceAttributes['service.version'], ServiceName = {p:String}) FROM otel_traces",
+                parameters={"p": spec.build().shop.name_of("payments")},
+            ).result_rows[0])  # fmt: skip
+        finally:
+            store.close()
+        assert counts[-1][0] == progress.spans
+    assert counts[0] == counts[1]  # the same spec and range give the same history
+    _, first_hour, last, new_version = counts[0]
+    assert first_hour.timestamp() == end - 2 * 3600 and last.timestamp() < end + 60
+    assert new_version == 2  # payments ran its usual version and, during the bad deploy, the new one

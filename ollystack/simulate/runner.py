@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from queue import Queue
 
 from .clock import Clock, VirtualClock, WallClock
+from .faults import Fault
 from .generator import Produced, ShopSimulator
 from .sender import OtlpSender
+from .topology import build_shop
+from .traffic import TrafficModel
 
 MINUTE = 60.0
 
@@ -34,29 +39,37 @@ def backfill(
     end: float,
     window: float = 3600.0,
     on_window: Callable[[Progress], None] | None = None,
+    senders: int = 2,
 ) -> Progress:
     """Produce and send [start, end) window by window, as fast as the endpoint takes it.
 
-    Producing the next window overlaps with sending the previous one (one sender thread), so
-    the simulator's and the service's work share the machine's cores.
+    Producing the next windows overlaps with sending earlier ones (`senders` threads, each with
+    its own exporters), so the simulator's and the service's work share the machine's cores.
     """
     start = math.floor(start / MINUTE) * MINUTE
     clock = VirtualClock(start)
     progress = Progress(until=start)
     began = time.perf_counter()
-    outbox: Queue[Produced | None] = Queue(maxsize=2)
+    outbox: Queue[Produced | None] = Queue(maxsize=senders + 1)
     failure: list[BaseException] = []
 
-    def ship() -> None:
+    def ship(own: OtlpSender) -> None:
         while (produced := outbox.get()) is not None:
             try:
                 if not failure:
-                    sender.send(produced)
+                    own.send(produced)
             except BaseException as exc:  # noqa: BLE001 - reported to the producing thread
                 failure.append(exc)
+        if own is not sender:
+            own.close()
 
-    shipper = threading.Thread(target=ship, name="simulate-sender", daemon=True)
-    shipper.start()
+    shippers = [
+        threading.Thread(target=ship, args=(sender if i == 0 else sender.clone(),), name=f"simulate-sender-{i}",
+                         daemon=True)
+        for i in range(max(1, senders))
+    ]  # fmt: skip
+    for shipper in shippers:
+        shipper.start()
     try:
         while clock.now() < end and not failure:
             lo = clock.now()
@@ -72,8 +85,10 @@ def backfill(
             if on_window:
                 on_window(progress)
     finally:
-        outbox.put(None)
-        shipper.join()
+        for _ in shippers:
+            outbox.put(None)
+        for shipper in shippers:
+            shipper.join()
     if failure:
         raise failure[0]
     progress.seconds = time.perf_counter() - began
@@ -113,3 +128,57 @@ def run_live(
         if on_step:
             on_step(progress)
     return progress
+
+
+@dataclass(frozen=True)
+class SimSpec:
+    """Everything needed to rebuild a simulator in another process."""
+
+    seed: int
+    rps: float
+    faults: tuple[Fault, ...] = ()
+    environment: str = "simulation"
+
+    def build(self, salt: int = 0) -> ShopSimulator:
+        shop = build_shop(self.seed)
+        traffic = TrafficModel(base_rps=self.rps, seed=self.seed)
+        return ShopSimulator(shop, traffic, list(self.faults), seed=self.seed * 1_000_003 + salt,
+                             environment=self.environment)  # fmt: skip
+
+
+def _backfill_slice(spec: SimSpec, endpoint: str, headers: dict[str, str] | None, lo: float, hi: float) -> Progress:
+    sender = OtlpSender(endpoint, headers=headers)
+    try:
+        return backfill(spec.build(salt=int(lo)), sender, lo, hi, senders=1)
+    finally:
+        sender.close()
+
+
+def backfill_parallel(
+    spec: SimSpec,
+    endpoint: str,
+    start: float,
+    end: float,
+    processes: int = 2,
+    headers: dict[str, str] | None = None,
+) -> Progress:
+    """`backfill` split into contiguous slices produced by separate processes (the simulator is
+    Python, so one process uses one core). Each slice has its own seed derived from the scenario
+    seed and the slice's start, so a run is reproducible for the same slicing."""
+    start = math.floor(start / MINUTE) * MINUTE
+    hours = max(1, math.ceil((end - start) / 3600))
+    per = math.ceil(hours / processes) * 3600
+    slices = [(lo, min(end, lo + per)) for lo in range(int(start), int(end), int(per))]
+    began = time.perf_counter()
+    total = Progress(until=start)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(slices), mp_context=ctx) as pool:
+        futures = [pool.submit(_backfill_slice, spec, endpoint, headers, lo, hi) for lo, hi in slices]
+        for fut in futures:
+            part = fut.result()
+            total.requests += part.requests
+            total.spans += part.spans
+            total.logs += part.logs
+    total.until = end
+    total.seconds = time.perf_counter() - began
+    return total

@@ -25,7 +25,7 @@ class OtlpSender:
     """OTLP/HTTP protobuf to `endpoint` (e.g. http://127.0.0.1:4318), in chunks of `chunk` items."""
 
     endpoint: str
-    chunk: int = 4096
+    chunk: int = 16_384
     headers: dict[str, str] | None = None
     timeout: float = 60.0
 
@@ -45,6 +45,10 @@ class OtlpSender:
         for lo in range(0, len(items), self.chunk):
             if exporter.export(items[lo : lo + self.chunk]) != ok:
                 raise SendFailed(f"the OTLP endpoint {self.endpoint} refused {what}")
+
+    def clone(self) -> OtlpSender:
+        """Another sender to the same endpoint (exporters are not shared between threads)."""
+        return OtlpSender(self.endpoint, self.chunk, self.headers, self.timeout)
 
     def close(self) -> None:
         self._spans.shutdown()
