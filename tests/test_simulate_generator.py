@@ -111,11 +111,16 @@ def test_simulated_telemetry_lands_in_ollystack_as_otlp(tmp_path):
         logs = store.client.query("SELECT count() FROM otel_logs").result_rows[0][0]
         served = store.client.query("SELECT sum(Count) FROM otel_metrics_histogram").result_rows[0][0]
         gauges = store.client.query("SELECT uniqExact(MetricName) FROM otel_metrics_gauge").result_rows[0][0]
+        store_sums = store.client.query(
+            "SELECT uniqExact(ServiceName, ResourceAttributes['service.version']) FROM otel_metrics_sum "
+            "WHERE MetricName = 'app.requests.served' AND IsMonotonic AND AggregationTemporality = 2"
+        ).result_rows[0][0]
     finally:
         store.close()
     assert spans[0] == len(produced.spans) and logs == len(produced.logs)
     assert served == sum(1 for s in produced.spans if s.kind.name in ("SERVER", "CONSUMER"))
     assert gauges == 3
+    assert store_sums == len(produced.metrics.resource_metrics)
     assert spans[1] == len({s.resource.attributes["service.name"] for s in produced.spans})
 
 
@@ -154,3 +159,5 @@ def test_metrics_follow_the_spans_and_the_saturation_faults():
     served = [s for s in produced.spans if s.kind.name in ("SERVER", "CONSUMER")]
     assert sum(p.count for p in histograms) == len(served)
     assert all(sum(p.bucket_counts) == p.count for p in histograms)
+    totals = [p.value for _, p in sorted(series("app.requests.served", "search").items())]
+    assert totals == sorted(totals) and totals[-1] > 0  # a cumulative counter only grows

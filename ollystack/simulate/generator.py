@@ -114,6 +114,8 @@ class ShopSimulator:
         self._resources: dict[tuple[str, str], Resource] = {}
         self._queue: list[_Pending] = []
         self._versions = {role: svc.version for role, svc in shop.services.items()}
+        self.counters: dict[str, int] = {}  # role -> requests served, for the cumulative counters
+        self.started_at: float | None = None
 
     # -- providers per service and version ----------------------------------------------------
     def resource(self, service: Service, version: str) -> Resource:
@@ -161,6 +163,8 @@ class ShopSimulator:
     def run(self, start: float, end: float) -> Produced:
         """Every request that arrives in [start, end), plus queued messages delivered in it."""
         out = Produced()
+        if self.started_at is None:
+            self.started_at = start
         entry = self.shop.services[self.shop.entry]
         weights = [ep.weight for ep in entry.endpoints]
         for t in self._arrivals(start, end):

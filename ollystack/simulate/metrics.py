@@ -23,6 +23,7 @@ from opentelemetry.sdk.metrics.export import (
     NumberDataPoint,
     ResourceMetrics,
     ScopeMetrics,
+    Sum,
 )
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
@@ -89,6 +90,18 @@ def window_metrics(sim: ShopSimulator, start: float, end: float, spans: list[Any
                     attributes=attrs, start_time_unix_nano=t_start, time_unix_nano=t_end, value=value
                 )
                 by_resource[resource].append(Metric(name, None, unit, Gauge([point])))
+            # a cumulative counter, as SDKs send them by default: requests served since start-up
+            served_total = sim.counters.get(role, 0) + sum(len(d) for _, d in routes)
+            sim.counters[role] = served_total
+            started = int(sim.started_at * NS)
+            counter = NumberDataPoint(
+                attributes={}, start_time_unix_nano=started, time_unix_nano=t_end, value=served_total
+            )
+            by_resource[resource].append(
+                Metric(
+                    "app.requests.served", None, "{request}", Sum([counter], AggregationTemporality.CUMULATIVE, True)
+                )
+            )
             points = [_histogram_point({"http.route": route}, t_start, t_end, d) for route, d in routes]
             if points:
                 data = Histogram(points, AggregationTemporality.DELTA)
