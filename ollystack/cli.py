@@ -125,6 +125,9 @@ def simulate(
         typer.Option(help="KIND:ROLE:START:DURATION, START relative to now (e.g. bad_deploy:payments:-30m:20m)"),
     ] = None,
     api_key: Annotated[str | None, typer.Option(help="x-ollystack-api-key to send")] = None,
+    deployments: Annotated[
+        str | None, typer.Option(help="write the shop's deployments here as GitHub deployment_status webhooks (JSONL)")
+    ] = None,
 ) -> None:
     """Run the simulated shop: backfill history in virtual time, then live, sending real OTLP."""
     import time
@@ -171,6 +174,14 @@ def simulate(
         pass
     finally:
         sender.close()
+    if deployments:
+        from .simulate.deploys import github_event
+
+        events = sim.releases.between(now - past, now + parse_since(live).total_seconds())
+        with open(deployments, "w", encoding="utf-8") as fh:
+            for dep in events:
+                fh.write(orjson.dumps(github_event(dep)).decode() + "\n")
+        err.print(f"wrote {len(events)} deployments to {deployments}")
     for truth in sim.ground_truth():
         span = f"{datetime.fromtimestamp(truth.start, UTC):%H:%M}–{datetime.fromtimestamp(truth.end, UTC):%H:%M} UTC"
         err.print(f"injected {truth.kind} in {truth.root_cause_service} {span}")

@@ -52,7 +52,9 @@ def test_a_bad_deploy_shows_as_a_new_version_failing_in_its_service():
     assert rate("payments", during=True) > 5 * max(rate("payments", during=False), 0.01)
     versions = Counter((s.resource.attributes["service.version"], s.start_time >= fault.start * NS)
                        for s in spans if s.resource.attributes["service.name"] == "payments")  # fmt: skip
-    assert set(versions) == {("1.0.0", False), ("1.1.0", True)}
+    before = sim.version_at("payments", fault.start - 1)
+    assert set(versions) == {(before, False), (sim.version_at("payments", fault.start), True)}
+    assert before != sim.version_at("payments", fault.start)
     # the callers fail because of it: checkout errors rise too, but its version does not change
     assert rate("checkout", during=True) > rate("checkout", during=False)
 

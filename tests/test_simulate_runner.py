@@ -61,11 +61,18 @@ def test_cli_simulate_backfills_and_reports_the_injected_fault(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("OLLYSTACK_")}
         run = subprocess.run(
             [sys.executable, "-m", "ollystack.cli", "simulate", "--endpoint", svc.http_url, "--history", "20m",
-             "--rps", "0.5", "--fault", "hard_failure:psp:-10m:5m"],
+             "--rps", "0.5", "--fault", "hard_failure:psp:-10m:5m", "--fault", "bad_deploy:cart:-15m:5m",
+             "--deployments", str(tmp_path / "deploys.jsonl")],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr
         assert "injected hard_failure in stripe-api" in run.stderr
+        import json
+
+        events = [json.loads(line) for line in (tmp_path / "deploys.jsonl").read_text().splitlines()]
+        bad = [e for e in events if e["deployment"]["description"] in ("bad_deploy", "rollback")]
+        assert [e["deployment"]["description"] for e in bad] == ["bad_deploy", "rollback"]
+        assert {e["repository"]["name"] for e in bad} == {"cart"}
         bad = subprocess.run(
             [sys.executable, "-m", "ollystack.cli", "simulate", "--endpoint", svc.http_url,
              "--fault", "bad_deploy:nobody:0m:1m"],

@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, Sp
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from .deploys import Deployment, Releases
 from .faults import Effects, Fault, GroundTruth, effects_at
 from .logtemplates import error_line, info_lines
 from .metrics import window_metrics
@@ -79,6 +80,7 @@ class Produced:
     spans: list[ReadableSpan] = field(default_factory=list)
     logs: list[ReadableLogRecord] = field(default_factory=list)
     metrics: Any = None  # opentelemetry.sdk.metrics.export.MetricsData, or None
+    deployments: list[Deployment] = field(default_factory=list)
     requests: int = 0
 
 
@@ -114,6 +116,7 @@ class ShopSimulator:
         self._resources: dict[tuple[str, str], Resource] = {}
         self._queue: list[_Pending] = []
         self._versions = {role: svc.version for role, svc in shop.services.items()}
+        self.releases = Releases(shop, self.faults, seed)
         self.counters: dict[str, int] = {}  # role -> requests served, for the cumulative counters
         self.started_at: float | None = None
 
@@ -140,7 +143,7 @@ class ShopSimulator:
         return effects_at(self.faults, t, self._versions)
 
     def version_at(self, role: str, t: float) -> str:
-        return self.effects(t).versions.get(role, self._versions[role])
+        return self.releases.version_at(role, t)
 
     def _provider(self, service: Service, version: str) -> tuple[Any, Any]:
         key = (service.role, version)
@@ -176,6 +179,7 @@ class ShopSimulator:
         out.spans, self._spans.items = self._spans.items, []
         out.logs, self._logs.items = self._logs.items, []
         out.metrics = window_metrics(self, start, end, out.spans)
+        out.deployments = self.releases.between(start, end)
         return out
 
     def _arrivals(self, start: float, end: float) -> list[float]:
@@ -215,7 +219,7 @@ class ShopSimulator:
         links: list[Link] | None = None,
     ) -> tuple[float, bool]:
         """One span of `service` handling `endpoint` from `t`; returns (end time, failed)."""
-        version = fx.versions.get(service.role, self._versions[service.role])
+        version = self.releases.version_at(service.role, t)
         tracer, logger = self._provider(service, version)
         start_ns = int(t * NS)
         attrs = self._server_attributes(service, endpoint, kind)
