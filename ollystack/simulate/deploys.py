@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from .faults import Fault, FaultKind, bumped
 from .topology import Shop
@@ -38,6 +39,7 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+@lru_cache(maxsize=65_536)
 def _release_time(seed: int, role: str, day: int) -> float | None:
     """When `role` released on `day` (days since EPOCH), or None: weekdays, office hours."""
     midnight = EPOCH + day * DAY

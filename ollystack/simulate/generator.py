@@ -116,7 +116,7 @@ class ShopSimulator:
         self._resources: dict[tuple[str, str], Resource] = {}
         self._queue: list[_Pending] = []
         self._versions = {role: svc.version for role, svc in shop.services.items()}
-        self.releases = Releases(shop, self.faults, seed)
+        self.releases = Releases(shop, self.faults, shop.seed)  # the shop's, not the RNG's: slices agree
         self.counters: dict[str, int] = {}  # role -> requests served, for the cumulative counters
         self.started_at: float | None = None
 
