@@ -196,15 +196,22 @@ def _signed_duration(text: str) -> float:
 def eval_run(
     scenarios: Annotated[str | None, typer.Option(help="folder of scenario *.yaml files")] = None,
     json_out: Annotated[str | None, typer.Option("--json", help="write the JSON report to this file")] = None,
+    simulate: Annotated[
+        bool, typer.Option(help="send each scenario's telemetry to a fresh store (off: only check the files)")
+    ] = True,
 ) -> None:
-    """Run every scenario and print (and optionally write) the scores."""
+    """Run every scenario end to end in virtual time and print (and optionally write) the scores."""
     from pathlib import Path
 
     from .evals.harness import run as run_evals
     from .evals.scenario import ScenarioError
 
     try:
-        report = run_evals(Path(scenarios) if scenarios else None)
+        report = run_evals(
+            Path(scenarios) if scenarios else None,
+            simulate=simulate,
+            on_scenario=lambda r: err.print(f"{r.name}: {'; '.join(r.notes)}"),
+        )
     except ScenarioError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -55,7 +55,8 @@ def test_eval_run_writes_the_report_with_missing_parts_as_null(tmp_path):
     (tmp_path / "one.yaml").write_text(GOOD)
     out = tmp_path / "report.json"
     run = subprocess.run(
-        [sys.executable, "-m", "ollystack.cli", "eval", "run", "--scenarios", str(tmp_path), "--json", str(out)],
+        [sys.executable, "-m", "ollystack.cli", "eval", "run", "--no-simulate", "--scenarios", str(tmp_path),
+         "--json", str(out)],
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -65,7 +66,27 @@ def test_eval_run_writes_the_report_with_missing_parts_as_null(tmp_path):
     assert report["scenarios"][0]["name"] == "x" and report["scenarios"][0]["detected"] is None
     (tmp_path / "two.yaml").write_text(GOOD)  # the same name twice
     dup = subprocess.run(
-        [sys.executable, "-m", "ollystack.cli", "eval", "run", "--scenarios", str(tmp_path)],
+        [sys.executable, "-m", "ollystack.cli", "eval", "run", "--no-simulate", "--scenarios", str(tmp_path)],
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert dup.returncode == 2 and "used twice" in dup.stderr
+
+
+def test_eval_run_simulates_each_scenario_into_a_fresh_store(tmp_path):
+    (tmp_path / "quick.yaml").write_text(
+        GOOD.replace("history: 2h", "history: 30m")
+        .replace("evaluate: 1h", "evaluate: 40m")
+        .replace("seed: 0", "seed: 0\nrps: 0.5")
+    )
+    out = tmp_path / "report.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "ollystack.cli", "eval", "run", "--scenarios", str(tmp_path), "--json", str(out)],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text())["scenarios"][0]
+    simulated = next(n for n in result["notes"] if n.startswith("simulated"))
+    # the ground truth shows in the stored telemetry: payments fails far more during its bad deploy
+    before, during = (float(x.split("%")[0]) for x in simulated.split("error ratio ")[1].split(" before the fault, "))
+    assert during > 3 * max(before, 0.5)
+    assert result["detected"] is None and result["fault_free_days"] > 0
