@@ -31,6 +31,13 @@ class Progress:
     logs: int = 0
     seconds: float = 0.0  # wall time spent
 
+    def add(self, produced: Produced, until: float, began: float) -> None:
+        self.until = until
+        self.requests += produced.requests
+        self.spans += len(produced.spans)
+        self.logs += len(produced.logs)
+        self.seconds = time.perf_counter() - began
+
 
 def backfill(
     sim: ShopSimulator,
@@ -77,11 +84,7 @@ def backfill(
             produced = sim.run(lo, hi)
             outbox.put(produced)
             clock.set(hi)
-            progress.until = hi
-            progress.requests += produced.requests
-            progress.spans += len(produced.spans)
-            progress.logs += len(produced.logs)
-            progress.seconds = time.perf_counter() - began
+            progress.add(produced, hi, began)
             if on_window:
                 on_window(progress)
     finally:
@@ -120,11 +123,7 @@ def run_live(
         produced = sim.run(last, nxt)
         sender.send(produced)
         last = nxt
-        progress.until = nxt
-        progress.requests += produced.requests
-        progress.spans += len(produced.spans)
-        progress.logs += len(produced.logs)
-        progress.seconds = time.perf_counter() - began
+        progress.add(produced, nxt, began)
         if on_step:
             on_step(progress)
     return progress
