@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from opentelemetry import trace
@@ -34,6 +35,21 @@ NS = 1_000_000_000
 MS = 1_000_000
 QUEUE_DELAY_MS = 40.0  # median time an order waits in the queue before shipping picks it up
 LLM_MODELS = ("gpt-4o-mini", "claude-3-5-haiku")
+
+
+class _Resource(Resource):
+    """A Resource that hashes once: the SDK's OTLP encoder hashes every span's resource to group
+    them, and the stock hash serialises the attributes to JSON each time."""
+
+    @cached_property
+    def _hash(self) -> int:
+        return super().__hash__()
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other)
 
 
 class SeededIds(IdGenerator):
@@ -126,7 +142,7 @@ class ShopSimulator:
         key = (service.role, version)
         if key not in self._resources:
             host = f"{service.name}-{zlib.crc32(f'{service.name}:{self.shop.seed}'.encode()) % 10_000:04d}"
-            self._resources[key] = Resource.create(
+            created = Resource.create(
                 {
                     "service.name": service.name,
                     "service.version": version,
@@ -136,6 +152,7 @@ class ShopSimulator:
                     "telemetry.sdk.language": service.language,
                 }
             )
+            self._resources[key] = _Resource(created.attributes, created.schema_url)
         return self._resources[key]
 
     def effects(self, t: float) -> Effects:

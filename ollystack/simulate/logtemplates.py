@@ -123,9 +123,9 @@ _NUMBERS: dict[str, tuple[int, int, str]] = {
 
 def info_lines(rnd: random.Random, service: Service, endpoint: Endpoint, ms: float) -> list[str]:
     params = _Params(rnd, service, endpoint, ms)
-    lines = [rnd.choice(_ACCESS).format_map(params)] if service.kind in ("frontend", "gateway") else []
+    lines = [rnd.choice(_ACCESS).format_map(params)] if service.kind == "frontend" else []
     templates = _BY_KIND.get(service.kind, _BY_KIND["backend"])
-    for _ in range(rnd.choice((0, 0, 1, 1, 2))):
+    for _ in range(rnd.choice((0, 0, 0, 1, 1, 2))):
         lines.append(rnd.choice(templates).format_map(params))
     return lines
 

@@ -26,6 +26,7 @@ from opentelemetry.sdk.metrics.export import (
     Sum,
 )
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanKind
 
 if TYPE_CHECKING:
     from .generator import ShopSimulator
@@ -59,8 +60,9 @@ def window_metrics(sim: ShopSimulator, start: float, end: float, spans: list[Any
     if not minutes:
         return None
     served: dict[tuple[str, str, int], list[float]] = defaultdict(list)  # (role, route, minute) -> seconds
+    served_kinds = (SpanKind.SERVER, SpanKind.CONSUMER)
     for s in spans:
-        if s.kind.name not in ("SERVER", "CONSUMER"):
+        if s.kind not in served_kinds:
             continue
         minute = int(s.start_time // NS) // STEP * STEP
         role = sim.shop.role_of(s.resource.attributes["service.name"])
@@ -70,9 +72,10 @@ def window_metrics(sim: ShopSimulator, start: float, end: float, spans: list[Any
         per_minute[(role, minute)].append((route, durations))
     rnd = random.Random(int(start))
     by_resource: dict[Any, list[Metric]] = defaultdict(list)
+    effects = {minute: sim.effects(minute) for minute in minutes}
     for role, service in sim.shop.services.items():
         for minute in minutes:
-            fx = sim.effects(minute)
+            fx = effects[minute]
             resource = sim.resource(service, sim.version_at(role, minute))
             t_start, t_end = minute * NS, (minute + STEP) * NS
             routes = per_minute.get((role, minute), [])

@@ -81,13 +81,12 @@ class Shop:
         return self.dependencies[role].name
 
     def role_of(self, name: str) -> str:
-        for role, svc in self.services.items():
-            if svc.name == name:
-                return role
-        for role, dep in self.dependencies.items():
-            if dep.name == name:
-                return role
-        raise KeyError(name)
+        roles = self.__dict__.get("_roles")
+        if roles is None:  # frozen dataclass: cache the reverse map beside the fields
+            roles = {svc.name: role for role, svc in self.services.items()}
+            roles.update({dep.name: role for role, dep in self.dependencies.items()})
+            object.__setattr__(self, "_roles", roles)
+        return roles[name]
 
     def calls(self) -> Iterator[tuple[str, Endpoint, Call]]:
         for role, svc in self.services.items():
@@ -114,7 +113,7 @@ class Shop:
 # Every role with the names a seed may give it; the first name is the canonical one.
 _NAMES: dict[str, tuple[str, ...]] = {
     "frontend": ("web-frontend", "storefront", "web-ui", "shop-web"),
-    "gateway": ("api-gateway", "edge-gateway", "gateway", "bff"),
+    "gateway": ("api-gateway", "edge-gateway", "gateway", "bff"),  # verifies half the tokens itself (cached)
     "auth": ("auth", "identity", "auth-service", "login"),
     "search": ("search", "catalog-search", "product-search", "finder"),
     "cart": ("cart", "basket", "cart-service", "bag"),
@@ -169,20 +168,20 @@ def _template() -> tuple[dict[str, Service], dict[str, Dependency]]:
             "",
             "gateway",
             (
-                ep("GET /api/products", 2, calls=(c("auth", "POST /verify"), c("search", "GET /products"))),
+                ep("GET /api/products", 2, calls=(c("auth", "POST /verify", 0.5), c("search", "GET /products"))),
                 ep(
                     "GET /api/products/{id}",
                     2,
                     calls=(
-                        c("auth", "POST /verify"),
+                        c("auth", "POST /verify", 0.5),
                         c("inventory", "GET /stock/{sku}"),
                         c("search", "GET /products/{id}"),
                     ),
                 ),
-                ep("GET /api/search", 2, calls=(c("auth", "POST /verify"), c("search", "GET /search"))),
-                ep("POST /api/cart", 2, calls=(c("auth", "POST /verify"), c("cart", "POST /cart/items"))),
-                ep("POST /api/checkout", 3, calls=(c("auth", "POST /verify"), c("checkout", "POST /orders"))),
-                ep("POST /api/assistant", 2, calls=(c("auth", "POST /verify"), c("assistant", "POST /chat"))),
+                ep("GET /api/search", 2, calls=(c("auth", "POST /verify", 0.5), c("search", "GET /search"))),
+                ep("POST /api/cart", 2, calls=(c("auth", "POST /verify", 0.5), c("cart", "POST /cart/items"))),
+                ep("POST /api/checkout", 3, calls=(c("auth", "POST /verify", 0.5), c("checkout", "POST /orders"))),
+                ep("POST /api/assistant", 2, calls=(c("auth", "POST /verify", 0.5), c("assistant", "POST /chat"))),
             ),
             language="go",
         ),
