@@ -121,7 +121,7 @@ def test_simulated_telemetry_lands_in_ollystack_as_otlp(tmp_path):
         store.close()
     assert spans[0] == len(produced.spans) and logs == len(produced.logs)
     assert served == sum(1 for s in produced.spans if s.kind.name in ("SERVER", "CONSUMER"))
-    assert gauges == 3
+    assert gauges == 4  # CPU, memory, connection pool, and the queue consumer's lag
     assert store_sums == len(produced.metrics.resource_metrics)
     assert spans[1] == len({s.resource.attributes["service.name"] for s in produced.spans})
 
@@ -163,3 +163,19 @@ def test_metrics_follow_the_spans_and_the_saturation_faults():
     assert all(sum(p.bucket_counts) == p.count for p in histograms)
     totals = [p.value for _, p in sorted(series("app.requests.served", "search").items())]
     assert totals == sorted(totals) and totals[-1] > 0  # a cumulative counter only grows
+
+
+def test_logs_mix_severities_and_the_consumer_reports_its_lag():
+    shop = build_shop(0)
+    fault = Fault(FaultKind.BAD_DEPLOY, "payments", T0 + 600, T0 + 1200)
+    produced = ShopSimulator(shop, TrafficModel(base_rps=1, seed=9), [fault], seed=9).run(T0, T0 + 1200)
+    severities = Counter(r.log_record.severity_text for r in produced.logs)
+    assert {"DEBUG", "INFO", "WARN", "ERROR"} <= set(severities)
+    assert severities["INFO"] > severities["WARN"] > severities["ERROR"] > 0
+    bodies = {r.log_record.body for r in produced.logs}
+    assert len(bodies) > 0.5 * len(produced.logs)  # parameters vary: ids, IPs, durations, paths
+    lag = [
+        p.value for rm in produced.metrics.resource_metrics for m in rm.scope_metrics[0].metrics
+        if m.name == "messaging.kafka.consumer.lag" for p in m.data.data_points
+    ]  # fmt: skip
+    assert len(lag) == 20 and all(v >= 0 for v in lag)

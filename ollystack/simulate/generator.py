@@ -26,7 +26,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from .deploys import Deployment, Releases
 from .faults import Effects, Fault, GroundTruth, effects_at
-from .logtemplates import error_line, info_lines
+from .logtemplates import debug_line, error_line, info_lines, slow_line
 from .metrics import window_metrics
 from .topology import Call, Endpoint, Service, Shop
 from .traffic import TrafficModel, lognormal_ms
@@ -134,6 +134,7 @@ class ShopSimulator:
         self._versions = {role: svc.version for role, svc in shop.services.items()}
         self.releases = Releases(shop, self.faults, shop.seed)  # the shop's, not the RNG's: slices agree
         self.counters: dict[str, int] = {}  # role -> requests served, for the cumulative counters
+        self.queue_lag = 0  # messages published but not yet consumed, for the consumer's gauge
         self.started_at: float | None = None
 
     # -- providers per service and version ----------------------------------------------------
@@ -344,6 +345,12 @@ class ShopSimulator:
         for i, body in enumerate(info_lines(self.rnd, service, endpoint, duration_ms)):
             logger.emit(timestamp=int((start + (end - start) * (i + 1) / 4) * NS), context=ctx,
                         severity_number=SeverityNumber.INFO, severity_text="INFO", body=body)  # fmt: skip
+        if duration_ms > 4 * endpoint.latency_ms + 50:  # slow for this endpoint: a warning, as apps do
+            logger.emit(timestamp=int(end * NS) - 3 * MS, context=ctx, severity_number=SeverityNumber.WARN,
+                        severity_text="WARN", body=slow_line(self.rnd, service, endpoint, duration_ms))  # fmt: skip
+        elif self.rnd.random() < 0.03:
+            logger.emit(timestamp=int(start * NS) + MS, context=ctx, severity_number=SeverityNumber.DEBUG,
+                        severity_text="DEBUG", body=debug_line(self.rnd, service, endpoint))  # fmt: skip
         pattern = fx.new_log_patterns.get(service.role)
         if pattern:
             body = pattern.format(breaker=f"{service.name}-upstream", failures=self.rnd.randrange(5, 50),

@@ -50,6 +50,14 @@ _ERRORS = (
     "unhandled exception in handler {handler}: {message}",
     "request {rid} failed after {ms:.0f} ms: {message}; retry {attempt}/3",
 )
+_SLOW = (
+    "slow request: {method} {path} took {ms:.0f} ms (threshold {threshold} ms) request_id={rid}",
+    "upstream latency high for {handler}: {ms:.0f} ms",
+)
+_DEBUG = (
+    "feature flags evaluated for user {user}: checkout_v2={flag} recs_model=v{ttl}",
+    "retry policy for {handler}: max_attempts=3 backoff={ttl}ms",
+)
 _WORDS = ("shoes", "red dress", "usb cable", "coffee beans", "lamp", "backpack", "phone case", "gift card")
 
 
@@ -102,6 +110,7 @@ _CHOICES: dict[str, tuple[object, ...]] = {
     "model": ("gpt-4o-mini", "claude-3-5-haiku"),
     "query": _WORDS,
     "status": (200,),
+    "flag": ("true", "false"),
     "attempt": (1,),
     "waiting": (0,),
 }
@@ -135,3 +144,13 @@ def error_line(rnd: random.Random, service: Service, endpoint: Endpoint, message
     params["message"] = message
     params["attempt"] = rnd.randrange(1, 4)
     return rnd.choice(_ERRORS).format_map(params)
+
+
+def slow_line(rnd: random.Random, service: Service, endpoint: Endpoint, ms: float) -> str:
+    params = _Params(rnd, service, endpoint, ms)
+    params["threshold"] = int(4 * endpoint.latency_ms + 50)
+    return rnd.choice(_SLOW).format_map(params)
+
+
+def debug_line(rnd: random.Random, service: Service, endpoint: Endpoint) -> str:
+    return rnd.choice(_DEBUG).format_map(_Params(rnd, service, endpoint, 0.0))

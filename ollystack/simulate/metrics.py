@@ -67,6 +67,14 @@ def window_metrics(sim: ShopSimulator, start: float, end: float, spans: list[Any
         minute = int(s.start_time // NS) // STEP * STEP
         role = sim.shop.role_of(s.resource.attributes["service.name"])
         served[(role, s.attributes.get("http.route", s.name), minute)].append((s.end_time - s.start_time) / NS)
+    # queue: messages published and consumed per minute, for the consumer's lag gauge
+    published: dict[int, int] = defaultdict(int)
+    consumed: dict[int, int] = defaultdict(int)
+    for s in spans:
+        if s.kind is SpanKind.PRODUCER and s.attributes.get("messaging.destination.name") in sim.shop.consumers:
+            published[int(s.start_time // NS) // STEP * STEP] += 1
+        elif s.kind is SpanKind.CONSUMER:
+            consumed[int(s.start_time // NS) // STEP * STEP] += 1
     per_minute: dict[tuple[str, int], list[tuple[str, list[float]]]] = defaultdict(list)
     for (role, route, minute), durations in served.items():
         per_minute[(role, minute)].append((route, durations))
@@ -83,11 +91,15 @@ def window_metrics(sim: ShopSimulator, start: float, end: float, spans: list[Any
             cpu = min(1.0, 0.08 + 0.02 * load + fx.cpu.get(role, 0.0) + rnd.gauss(0, 0.01))
             memory = service.memory_mb * 2**20 * fx.memory_growth.get(role, 0.45 + rnd.gauss(0, 0.01))
             pool = service.pool_size * fx.pool_in_use.get(role, min(0.9, 0.1 + 0.05 * load))
-            gauges = (
+            gauges: list[tuple[str, str, float, dict[str, str]]] = [
                 ("process.cpu.utilization", "1", max(cpu, 0.0), {}),
                 ("process.memory.usage", "By", memory, {}),
                 ("db.client.connection.count", "{connection}", round(pool), {"db.client.connection.state": "used"}),
-            )
+            ]
+            if service.kind == "worker":  # the queue's consumer reports how far behind it is
+                sim.queue_lag = max(0, sim.queue_lag + published.get(minute, 0) - consumed.get(minute, 0))
+                gauges.append(("messaging.kafka.consumer.lag", "{message}", sim.queue_lag,
+                               {"messaging.destination.name": "order.created"}))  # fmt: skip
             for name, unit, value, attrs in gauges:
                 point = NumberDataPoint(
                     attributes=attrs, start_time_unix_nano=t_start, time_unix_nano=t_end, value=value
