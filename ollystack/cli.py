@@ -134,7 +134,7 @@ def simulate(
 
     from .simulate.faults import Fault, FaultKind
     from .simulate.runner import SimSpec, backfill, backfill_parallel, run_live
-    from .simulate.sender import OtlpSender
+    from .simulate.sender import OtlpSender, SendFailed
     from .simulate.topology import build_shop
 
     now = time.time() // 60 * 60
@@ -172,6 +172,9 @@ def simulate(
             run_live(sim, sender, now, parse_since(live).total_seconds(), on_step=report)
     except KeyboardInterrupt:
         pass
+    except SendFailed as exc:
+        err.print(f"[red]{exc}[/red] (is `ollystack serve` running, and is --endpoint its OTLP/HTTP address?)")
+        raise typer.Exit(1) from exc
     finally:
         sender.close()
     if deployments:
