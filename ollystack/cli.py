@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -57,7 +58,8 @@ def _open_store(s: Settings) -> Store:
         raise typer.Exit(2) from exc
 
 
-def _api_get(s: Settings, path: str, params: list[tuple[str, str]], tenant: str | None = None) -> Any:
+def _api_request(s: Settings, method: str, path: str, params: list[tuple[str, str]], tenant: str | None = None,
+                 content: bytes | None = None) -> httpx.Response:  # fmt: skip
     """Ask the running service, for when it holds the embedded store, as `tenant` (None: any)."""
     url = f"http://127.0.0.1:{s.api_port}{path}"
     headers = {}
@@ -71,15 +73,28 @@ def _api_get(s: Settings, path: str, params: list[tuple[str, str]], tenant: str 
     elif tenant not in (None, DEFAULT_TENANT):
         err.print(f"[red]authentication is off: the running service serves only the {DEFAULT_TENANT!r} tenant[/red]")
         raise typer.Exit(2)
+    if content is not None:
+        headers["content-type"] = "application/yaml"
     try:
-        resp = httpx.get(url, params=params, headers=headers, timeout=30)
+        resp = httpx.request(method, url, params=params, headers=headers, content=content, timeout=120)
     except httpx.HTTPError as exc:
         err.print(f"[red]the embedded store is locked by another process and its API at {url} did not answer[/red]")
         raise typer.Exit(1) from exc
-    if resp.status_code != 200:
-        err.print(f"[red]{url}: HTTP {resp.status_code}: {resp.text}[/red]")
-        raise typer.Exit(1)
-    return resp.json()
+    if resp.status_code >= 300:
+        detail = resp.text
+        with contextlib.suppress(ValueError):
+            detail = resp.json().get("detail", detail)
+        err.print(
+            f"[red]{detail}[/red]"
+            if resp.status_code in (400, 404)
+            else f"[red]{url}: HTTP {resp.status_code}: {detail}[/red]"
+        )
+        raise typer.Exit(2 if resp.status_code == 400 else 1)
+    return resp
+
+
+def _api_get(s: Settings, path: str, params: list[tuple[str, str]], tenant: str | None = None) -> Any:
+    return _api_request(s, "GET", path, params, tenant).json()
 
 
 @app.command()
@@ -432,6 +447,11 @@ def query_metrics(service: Service = None, since: Since = "1h", start: From = No
                       _api_params(f, name=name))  # fmt: skip
     _show(rows, ["TimeUnix", "ServiceName", "MetricName", "Kind", "Value", "MetricUnit", "Attributes"],
           "metric points", as_json)  # fmt: skip
+
+
+from .cli_slo import slo_app  # noqa: E402 - registers `ollystack slo`; it uses the helpers above
+
+app.add_typer(slo_app, name="slo")
 
 
 def main() -> None:

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     retention_logs_days: int = Field(30, ge=0)
     retention_metrics_days: int = Field(90, ge=0)
     log_level: str = "info"
+    slo_dir: Path = Field(Path("./slos"), description="SLO definitions: native YAML, OpenSLO v1 or Sloth")
+    slo_eval_interval_s: float = Field(30.0, gt=0, description="seconds between SLO evaluation cycles")
 
     @field_validator("api_keys", mode="before")
     @classmethod

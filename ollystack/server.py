@@ -22,6 +22,9 @@ from .ingest.otlp_grpc import otlp_grpc_server
 from .ingest.otlp_http import otlp_http_app
 from .ingest.receiver import Receiver
 from .ingest.selfmetrics import IngestMetrics
+from .signals import StoreSignals
+from .simulate.clock import WallClock
+from .slo.runner import SLOLoop
 from .store import Store
 from .store.errors import is_data_error
 from .tenancy import ApiKeys
@@ -114,6 +117,7 @@ class Service:
         batcher.start()
         receiver = Receiver(batcher, self.metrics, s.ttl_days)
         api = create_api(store, self.keys, metrics_text=self.metrics.render, ready=self.ready)
+        slo_loop = SLOLoop(store, WallClock(), s.slo_dir, [StoreSignals(store)], s.slo_eval_interval_s)
         otlp_app = otlp_http_app(
             receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]
         )
@@ -150,6 +154,7 @@ class Service:
             batcher.close(10)
             store.close()
             raise
+        slo_loop.start()
         ports = [srv.servers[0].sockets[0].getsockname()[1] for srv in servers]
         self.endpoints = Endpoints(otlp_http=ports[0], otlp_grpc=grpc_port, api=ports[1])
         loop = asyncio.get_running_loop()
@@ -170,6 +175,7 @@ class Service:
         await grpc_server.stop(grace=10)
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.to_thread(batcher.close, 120)
+        await asyncio.to_thread(slo_loop.stop)
         store.close()
         log.info("stopped; every acknowledged item is committed")
 

@@ -4,6 +4,7 @@ from .client import StoreBusy, StoreConfigError, make_client
 from .migrate import SchemaTooNewError
 from .scope import TenantError, TenantScope, UnsafeQueryError
 from .store import Store, TableStats
+from .writer import TenantWriter
 
 __all__ = [
     "SchemaTooNewError",
@@ -13,6 +14,7 @@ __all__ = [
     "TableStats",
     "TenantError",
     "TenantScope",
+    "TenantWriter",
     "UnsafeQueryError",
     "make_client",
 ]

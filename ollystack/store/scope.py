@@ -29,6 +29,16 @@ class UnsafeQueryError(TenantError):
     """SQL that a tenant scope refuses to run, because it could escape the tenant filter."""
 
 
+def tenant_filters(tables: frozenset[str], database: str, tenant: str) -> dict[str, str]:
+    """`additional_table_filters` restricting every tenant table to `tenant`."""
+    cond = f"TenantId = '{check_tenant(tenant)}'"  # TENANT_RE admits no quote
+    filters: dict[str, str] = {}
+    for name in tables:
+        filters[name] = cond
+        filters[f"{database}.{name}"] = cond
+    return filters
+
+
 def check_tenant(tenant: str) -> str:
     if not isinstance(tenant, str) or not TENANT_RE.match(tenant):
         raise TenantError(f"invalid tenant id {tenant!r}: letters, digits, '_', '.', '-' (max 64)")
@@ -80,13 +90,8 @@ class TenantScope:
         self._tables = tables
 
     def _settings(self, extra: dict[str, Any] | None) -> dict[str, Any]:
-        cond = f"TenantId = '{self.tenant}'"  # tenant matched TENANT_RE: no quote can occur
-        filters: dict[str, str] = {}
-        for name in self._tables.names:
-            filters[name] = cond
-            filters[f"{self._database}.{name}"] = cond
         settings = dict(extra or {})
-        settings["additional_table_filters"] = filters
+        settings["additional_table_filters"] = tenant_filters(self._tables.names, self._database, self.tenant)
         settings["readonly"] = 2  # no writes; 2 still lets the filter setting itself be sent
         return settings
 

@@ -16,6 +16,7 @@ from .migrate import MigrationReport, current_version, latest_version, migrate
 from .otlp_frames import REQUEST_TYPES, Framed, frame
 from .otlp_schema import FRAMES, insert_settings, schema_file_name, schema_text, staging_table
 from .scope import TenantScope, TenantTables, check_tenant
+from .writer import TenantWriter
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,9 @@ class Store:
     # -- reads --------------------------------------------------------------------------------
     def scope(self, tenant: str) -> TenantScope:
         return TenantScope(self.client, self.options.database, self.tenant_tables, check_tenant(tenant))
+
+    def writer(self, tenant: str) -> TenantWriter:
+        return TenantWriter(self.client, self.options.database, self.tenant_tables, check_tenant(tenant))
 
     def table_stats(self) -> list[TableStats]:
         """Size of every OllyStack table (all tenants: an operator's view, not a tenant read)."""

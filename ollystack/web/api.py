@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
+from .. import slo
 from ..store import Store
 from ..store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
 from ..tenancy import ApiKeys, Unauthorized
@@ -92,5 +93,42 @@ def create_api(
             return {"schema_version": version, "tables": [s.__dict__ for s in stats]}
         # with tenants, a key sees its own rows only, not the sizes of everybody's data
         return {"schema_version": version, "tables": await run(store.tenant_row_counts, t)}
+
+    # -- SLOs -------------------------------------------------------------------------------------
+    @app.get("/api/v1/slos")
+    async def slo_list(t: Tenant, at: datetime | None = None) -> Any:
+        return {"slos": [st.to_json() for st in await run(slo.list_status, store, t, at)]}
+
+    @app.get("/api/v1/slos/{name}")
+    async def slo_status(t: Tenant, name: str, at: datetime | None = None) -> Any:
+        try:
+            return (await run(slo.status, store, t, name, at)).to_json()
+        except slo.UnknownSLO as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    @app.get("/api/v1/slos/{name}/chart.png")
+    async def slo_chart(t: Tenant, name: str, at: datetime | None = None) -> Response:
+        try:
+            _, png = await run(slo.chart, store, t, name, at)
+        except slo.UnknownSLO as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return Response(png, media_type="image/png")
+
+    @app.post("/api/v1/slos", status_code=201)
+    async def slo_define(t: Tenant, spec: Annotated[str, Body(media_type="application/yaml")]) -> Any:
+        """Create or update SLOs from YAML (native, OpenSLO or Sloth) for the caller's tenant."""
+        try:
+            defined = await run(slo.define, store, t, spec, "api")
+        except slo.SLOSpecError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return {"saved": [d.name for d in defined]}
+
+    @app.delete("/api/v1/slos/{name}", status_code=204)
+    async def slo_delete(t: Tenant, name: str) -> Response:
+        try:
+            await run(slo.delete, store, t, name)
+        except slo.UnknownSLO as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return Response(status_code=204)
 
     return app
