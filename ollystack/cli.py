@@ -449,14 +449,17 @@ def query_metrics(service: Service = None, since: Since = "1h", start: From = No
           "metric points", as_json)  # fmt: skip
 
 
-from .cli_slo import slo_app  # noqa: E402 - registers `ollystack slo`; it uses the helpers above
-
-app.add_typer(slo_app, name="slo")
-
-
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m ollystack.cli` runs this file as __main__; cli_slo would then import it a second
+    # time as ollystack.cli, circularly. Run that module's app instead: it has `ollystack slo`.
+    from ollystack.cli import main as package_main
+
+    package_main()
+else:
+    from .cli_slo import slo_app  # registers `ollystack slo`; it uses the helpers above
+
+    app.add_typer(slo_app, name="slo")

@@ -39,7 +39,8 @@ def status(store: Store, tenant: str, name: str, at: datetime | None = None) -> 
 
 def chart(store: Store, tenant: str, name: str, at: datetime | None = None) -> tuple[SLOStatus, bytes]:
     """The status and its budget chart (PNG bytes), for posting in chat."""
-    from .chart import render  # matplotlib loads only when a chart is drawn
+    from .charts import render  # matplotlib loads only when a chart is drawn (a module named `chart`
+    # would replace this package's `chart` function with itself on first import)
 
     st = status(store, tenant, name, at)
     return st, render(store, st)

@@ -44,7 +44,7 @@ def validation_error(source: str, exc: ValidationError, prefix: str = "") -> SLO
     more = len(exc.errors()) - 1
     if more:
         msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return SLOSpecError(source, msg, f"{prefix}{field}" if field else prefix.rstrip(".") or None)
+    return SLOSpecError(source, msg, f"{prefix}{field}" if field else prefix.rstrip(".: ") or None)
 
 
 # -- native format ----------------------------------------------------------------------------
@@ -78,7 +78,10 @@ def _sli(value: Any) -> Any:
     if "threshold" in sli:
         if "threshold_ms" in sli:
             raise ValueError("give threshold or threshold_ms, not both")
-        sli["threshold_ms"] = parse_duration(sli.pop("threshold")).total_seconds() * 1000
+        try:
+            sli["threshold_ms"] = parse_duration(sli.pop("threshold")).total_seconds() * 1000
+        except ValueError as exc:
+            raise ValueError(f"sli.threshold: {exc}") from exc
     if "span_name" in sli:
         sli["span_names"] = sli.pop("span_name")
     if "span_kind" in sli:
@@ -89,7 +92,31 @@ def _sli(value: Any) -> Any:
     return sli
 
 
-def _alerts(value: Any, window: Window) -> list[AlertRule]:
+_SERVICE_KEYS = ("service.name", "job", "service_name")
+
+
+def _scope_metrics(sli: Any, service: Any) -> Any:
+    """Native metric selectors watch the SLO's service unless they name one themselves."""
+    if not isinstance(sli, dict) or sli.get("source") != "metric" or not isinstance(service, str):
+        return sli
+    out = dict(sli)
+    for key in ("metric", "good_metric", "bad_metric", "total_metric"):
+        sel = out.get(key)
+        if sel is None:
+            continue
+        sel = {"name": sel} if isinstance(sel, str) else dict(sel)
+        attrs = dict(sel.get("attributes") or {})
+        named = any(k in attrs for k in _SERVICE_KEYS) or any(
+            isinstance(m, dict) and m.get("key") in _SERVICE_KEYS for m in sel.get("matchers") or []
+        )
+        if not named:
+            attrs["service.name"] = service
+        sel["attributes"] = attrs
+        out[key] = sel
+    return out
+
+
+def _alerts(value: Any, window: Window) -> list[AlertRule] | list[dict[str, Any]]:
     if value is None or value == "default":
         return default_alerts(window)
     if value in ("none", []):
@@ -104,10 +131,13 @@ def _alerts(value: Any, window: Window) -> list[AlertRule]:
         if "budget_consumed" in rule:
             if "burn_rate" in rule:
                 raise ValueError(f"alerts[{i}]: give burn_rate or budget_consumed, not both")
-            spent = float(rule.pop("budget_consumed"))
-            rule["burn_rate"] = spent * window.nominal / parse_duration(rule["long_window"])
+            try:
+                spent = float(rule.pop("budget_consumed"))
+                rule["burn_rate"] = spent * window.nominal / parse_duration(rule.get("long_window", ""))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"alerts[{i}]: budget_consumed needs a number and a long_window ({exc})") from exc
         rules.append(rule)
-    return [AlertRule.model_validate(r) for r in rules]
+    return rules  # SLO validates them, so an error names alerts[i]
 
 
 def native(doc: dict[str, Any], source: str, index: int = 0) -> SLO:
@@ -116,11 +146,14 @@ def native(doc: dict[str, Any], source: str, index: int = 0) -> SLO:
     data = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind")}
     if doc.get("kind", "SLO") != "SLO":
         raise SLOSpecError(source, f"kind {doc.get('kind')!r} is not an SLO", label)
-    try:
-        if "window" in data:
+    if "window" in data:
+        try:
             data["window"] = Window.model_validate(window_from(data["window"]))
+        except ValidationError as exc:
+            raise validation_error(source, exc, f"{label}: window.") from exc
+    try:
         data["target"] = _target(data.get("target"))
-        data["sli"] = _sli(data.get("sli"))
+        data["sli"] = _scope_metrics(_sli(data.get("sli")), data.get("service"))
         if isinstance(data.get("budgeting"), str):
             data["budgeting"] = {"method": data["budgeting"]}
         if isinstance(data.get("window"), Window):
@@ -147,6 +180,8 @@ def parse_text(text: str, source: str = "<text>") -> list[SLO]:
     from . import openslo, sloth
 
     docs = _documents(text, source)
+    # the OpenSLO SDK (and the spec's own examples) also write objects as one YAML list
+    docs = [d for doc in docs for d in (doc if isinstance(doc, list) else [doc])]
     out: list[SLO] = []
     opens: list[dict[str, Any]] = []
     for i, doc in enumerate(docs):

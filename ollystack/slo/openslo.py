@@ -39,7 +39,7 @@ def _window(spec: dict[str, Any], where: str, source: str) -> Window:
             source, f"duration {tw.get('duration')!r}: use e.g. 28d, 1w, 1M", f"{where}.spec.timeWindow[0].duration"
         )
     n, unit = int(m.group(1)), m.group(2)
-    rolling = tw.get("isRolling", True)
+    rolling = tw.get("isRolling", "calendar" not in tw)  # the spec: omitted means false when calendar is given
     try:
         if rolling:
             size = {"m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 30 * 86400, "Q": 90 * 86400, "Y": 365 * 86400}[
@@ -169,6 +169,9 @@ def convert(docs: list[dict[str, Any]], source: str) -> list[SLO]:
     by_kind: dict[str, dict[str, dict[str, Any]]] = {}
     for doc in docs:
         kind = str(doc.get("kind", ""))
+        if doc.get("apiVersion") != "openslo/v1":
+            raise SLOSpecError(source, f"apiVersion {doc.get('apiVersion')!r} is not supported: OllyStack imports "
+                               "openslo/v1", f"{kind or 'document'} {_name(doc)}.apiVersion")  # fmt: skip
         if kind not in (
             "SLO",
             "SLI",
@@ -219,6 +222,8 @@ def convert(docs: list[dict[str, Any]], source: str) -> list[SLO]:
             label = f"{where}.spec.objectives[{i}]"
             sli, service = _sli(sli_doc.get("spec") or {}, obj, f"SLI {_name(sli_doc)}.spec", source)
             target = obj.get("target")
+            if target is None and isinstance(obj.get("targetPercent"), int | float):
+                target = obj["targetPercent"] / 100  # the spec's alternative spelling: 99.95 for 0.9995
             if not isinstance(target, int | float) or not 0 < target < 1:
                 raise SLOSpecError(source, "target is a fraction between 0 and 1 (e.g. 0.999)", f"{label}.target")
             budgeting: dict[str, Any] = {"method": "occurrences" if method == "Occurrences" else "timeslices"}
