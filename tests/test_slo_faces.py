@@ -166,10 +166,6 @@ def test_cli_on_the_closed_store(tmp_path):
     assert deleted.returncode == 0, deleted.stderr
     assert "deleted checkout-latency" in deleted.stdout
     assert [r["name"] for r in _json(_cli(["slo", "list", "--json", *when], env, tmp_path))] == [NAME]
-    again = _cli(["slo", "delete", "checkout-latency"], env, tmp_path)
-    assert again.returncode == 1
-    assert "no SLO named 'checkout-latency'" in again.stderr
-
     unknown = _cli(["slo", "status", "no-such-slo", "--json"], env, tmp_path)
     assert unknown.returncode == 1
     assert "no SLO named 'no-such-slo'" in unknown.stderr
@@ -232,7 +228,7 @@ def test_cli_and_api_through_the_running_service(tmp_path):
         listed = _json(_cli(["slo", "list", "--json", "--tenant", "acme"], env, tmp_path))
         assert [r["name"] for r in listed] == ["acme-latency"]
 
-        bad = httpx.post(api, content=f"name: too-high\nservice: checkout\nsli: {{type: error_rate}}\n"
+        bad = httpx.post(api, content="name: too-high\nservice: checkout\nsli: {type: error_rate}\n"
                          "target: 150\nwindow: 30d\n", headers=ACME_KEY)  # fmt: skip
         assert bad.status_code == 400
         assert "slo 'too-high': target: Input should be less than 100" in bad.json()["detail"]
@@ -245,11 +241,13 @@ def test_cli_and_api_through_the_running_service(tmp_path):
         assert "sli: a latency SLI needs threshold_ms" in no_threshold.json()["detail"]
         assert [r["name"] for r in httpx.get(api, headers=ACME_KEY).json()["slos"]] == ["acme-latency"]
 
-        chart = httpx.get(f"{api}/{NAME}/chart.png", headers=DEFAULT_KEY, params={"at": at.isoformat()}, timeout=60)
-        assert chart.status_code == 200
-        assert chart.headers["content-type"] == "image/png"
-        (tmp_path / "api.png").write_bytes(chart.content)
-        _assert_chart(chart.content, tmp_path / "api.png")
+        for i in range(2):  # the service draws charts again and again, not once per process
+            chart = httpx.get(f"{api}/{NAME}/chart.png", headers=DEFAULT_KEY, params={"at": at.isoformat()},
+                              timeout=60)  # fmt: skip
+            assert chart.status_code == 200, chart.text
+            assert chart.headers["content-type"] == "image/png"
+            (tmp_path / f"api{i}.png").write_bytes(chart.content)
+            _assert_chart(chart.content, tmp_path / f"api{i}.png")
 
         gone = httpx.delete(f"{api}/acme-latency", headers=ACME_KEY)
         assert gone.status_code == 204
@@ -303,7 +301,8 @@ def test_the_service_loop_pages_on_an_outage_and_records_a_signal(tmp_path):
     assert raised == [("critical", "1h", "5m"), ("critical", "6h", "30m"),
                       ("warning", "1d", "2h"), ("warning", "3d", "6h")]  # fmt: skip
     page = next(s for s in signals if s.evidence["long_window"] == "1h")
-    assert (page.source, page.state, page.service, page.series) == ("slo", "firing", "payments", "payments-availability")
+    assert (page.source, page.state, page.service) == ("slo", "firing", "payments")
+    assert page.series == "payments-availability"
     assert page.evidence["slo"] == "payments-availability"
     assert page.evidence["severity"] == "page"
     assert page.evidence["burn_rate_threshold"] == pytest.approx(14.4)

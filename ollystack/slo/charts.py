@@ -37,12 +37,13 @@ def series(store: Store, status: SLOStatus, measurer: Measurer | None = None) ->
     n = int((end - first) / MINUTE) + 1
     times = np.array([first + i * MINUTE for i in range(n)], dtype=object)
     total, good, data, good_min = (np.zeros(n) for _ in range(4))
-    for minute, t, g, ok in measurer.minutes(slo.tenant, slo, first, end):
+    since = measurer.prepare(slo.tenant, [slo], status.at)[slo.slo_id]
+    stored = measurer.minutes(slo.tenant, slo, first, min(since, end + MINUTE))
+    recent = measurer.live(slo.tenant, [slo], {slo.slo_id: since}, status.at, commit=False)[slo.slo_id]
+    for minute, t, g, ok in [*stored, *((m.minute, m.total, m.good, m.is_good) for m in recent)]:
         i = int((minute - first) / MINUTE)
-        total[i], good[i], data[i], good_min[i] = t, g, 1, float(ok)
-    live = measurer.in_progress(slo.tenant, [slo], status.at).get(slo.slo_id)
-    if live:
-        total[-1], good[-1], data[-1], good_min[-1] = live.total, live.good, 1, float(live.is_good)
+        if 0 <= i < n:
+            total[i], good[i], data[i], good_min[i] = t, g, 1, float(ok)
     return {"times": times, "total": total, "good": good, "data": data, "good_minutes": good_min}
 
 

@@ -18,7 +18,7 @@ from ..signals import Signal, SignalSink
 from ..store import Store
 from . import budget as B
 from .durations import format_duration
-from .measure import MEASUREMENTS, Measurer, Minute
+from .measure import MEASUREMENTS, LiveMinute, Measurer
 from .model import SLO, AlertRule
 from .registry import Registry
 from .windows import MINUTE, as_utc, floor_minute, window_span
@@ -129,28 +129,35 @@ def _windows(slo: SLO, end: datetime) -> dict[str, datetime]:
     return out
 
 
-def _band_counts(store: Store, tenant: str, slos: Sequence[SLO], edges: list[datetime], end: datetime
-                 ) -> dict[uuid.UUID, dict[int, B.Counts]]:  # fmt: skip
-    """Sum stored minutes per SLO into bands between consecutive window starts (newest first)."""
+def _band_counts(store: Store, tenant: str, slos: Sequence[SLO], edges: list[datetime],
+                 since: dict[uuid.UUID, datetime]) -> dict[uuid.UUID, dict[int, B.Counts]]:  # fmt: skip
+    """Sum stored minutes per SLO into bands between consecutive window starts (newest first).
+
+    Band k holds the minutes at or after edges[k-1] and before edges[k-2]; a window starting at
+    edges[j] is bands 1..j+1. Each SLO reads its stored minutes before its `since` only. No FINAL:
+    the measurer writes each minute once (FINAL would double the cost of a 30-day read).
+    """
     if not slos or not edges:
         return {}
+    params: dict[str, Any] = {"ids": [str(s.slo_id) for s in slos], "hashes": [s.sli_hash for s in slos],
+                              "since": [since[s.slo_id] for s in slos], "oldest": edges[-1]}  # fmt: skip
+    arms = []
+    for i, edge in enumerate(edges):
+        params[f"e{i}"] = edge
+        arms.append(f"Timestamp >= {{e{i}:DateTime}}, {i + 1}")
     rows = (
         store.scope(tenant)
         .query(
-            f"""SELECT SLOId, arrayFirstIndex(e -> Timestamp >= e, {{edges:Array(DateTime)}}) AS band,
+            f"""SELECT SLOId, multiIf({", ".join(arms)}, 0) AS band,
                    sum(TotalCount), sum(GoodCount), count(), sum(IsGood)
-            FROM {store.options.database}.{MEASUREMENTS} FINAL
+            FROM {store.options.database}.{MEASUREMENTS}
             WHERE TenantId = {{tenant:String}} AND SLOId IN {{ids:Array(UUID)}}
-              AND has({{pairs:Array(Tuple(UUID, UInt64))}}, (SLOId, SLIHash))
-              AND Timestamp >= {{oldest:DateTime}} AND Timestamp < {{end:DateTime}}
+              AND SLIHash = transform(toString(SLOId), {{ids:Array(String)}}, {{hashes:Array(UInt64)}}, 0)
+              AND Timestamp >= {{oldest:DateTime}}
+              AND Timestamp < transform(toString(SLOId), {{ids:Array(String)}}, {{since:Array(DateTime)}},
+                                        toDateTime(0))
             GROUP BY SLOId, band""",
-            {
-                "edges": edges,
-                "ids": [s.slo_id for s in slos],
-                "pairs": [(s.slo_id, s.sli_hash) for s in slos],
-                "oldest": edges[-1],
-                "end": end,
-            },
+            params,
         )
         .result_rows
     )
@@ -208,35 +215,36 @@ def evaluate_many(
     *,
     measurer: Measurer | None = None,
     priors: dict[tuple[uuid.UUID, str], Prior] | None = None,
-    refresh: bool = True,
+    commit: bool = True,
 ) -> list[SLOStatus]:
-    """Status of each SLO as of `at` (measurements brought up to date first unless told not to)."""
+    """Status of each SLO as of `at`. Stored minutes are brought up to date on the way (without
+    `commit`, recent minutes are counted but not stored)."""
     at = as_utc(at)
     slos = list(slos)
     if not slos:
         return []
     measurer = measurer or Measurer(store)
-    if refresh:
-        measurer.refresh(tenant, slos, at)
     end = floor_minute(at)
+    since = measurer.prepare(tenant, slos, at)
     per_slo = {s.slo_id: _windows(s, end) for s in slos}
     edges = sorted({t for w in per_slo.values() for t in w.values()}, reverse=True)
-    bands = _band_counts(store, tenant, slos, edges, end)
-    live: dict[uuid.UUID, Minute] = measurer.in_progress(tenant, slos, at)
+    bands = _band_counts(store, tenant, slos, edges, since)
+    live = measurer.live(tenant, slos, since, at, commit=commit)
     if priors is None:
         priors = prior_states(store, tenant, slos, at)
     out = []
     for slo in slos:
         got = bands.get(slo.slo_id, {})
-        now_minute = live.get(slo.slo_id)
-        extra = B.Counts(now_minute.total, now_minute.good, 1, int(now_minute.is_good)) if now_minute else B.Counts()
+        recent: list[LiveMinute] = live.get(slo.slo_id, [])
+        in_progress = any(m.minute >= end for m in recent)
         counts: dict[str, B.Counts] = {}
         ratios: dict[str, B.Ratio] = {}
         for label, start in per_slo[slo.slo_id].items():
             idx = edges.index(start) + 1  # bands 1..idx lie inside this window
-            c = sum((got.get(b, B.Counts()) for b in range(1, idx + 1)), B.Counts()) + extra
+            c = sum((got.get(b, B.Counts()) for b in range(1, idx + 1)), B.Counts())
+            c = sum((B.Counts(m.total, m.good, 1, int(m.is_good)) for m in recent if m.minute >= start), c)
             counts[label] = c
-            minutes = (end - start) / MINUTE + (1 if now_minute else 0)
+            minutes = (end - start) / MINUTE + (1 if in_progress else 0)
             ratios[label] = B.ratio(slo, c, minutes)
         span = window_span(slo.window, at)
         whole, whole_ratio = counts["window"], ratios["window"]

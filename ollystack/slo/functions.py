@@ -39,8 +39,9 @@ def status(store: Store, tenant: str, name: str, at: datetime | None = None) -> 
 
 def chart(store: Store, tenant: str, name: str, at: datetime | None = None) -> tuple[SLOStatus, bytes]:
     """The status and its budget chart (PNG bytes), for posting in chat."""
-    from .charts import render  # matplotlib loads only when a chart is drawn (a module named `chart`
-    # would replace this package's `chart` function with itself on first import)
+    # matplotlib loads only when a chart is drawn. The module is not named `chart`: importing it
+    # would replace this package's `chart` (this function) with the module.
+    from .charts import render
 
     st = status(store, tenant, name, at)
     return st, render(store, st)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .durations import parse_duration
 from .model import SLO, AlertRule, Window, default_alerts
@@ -104,7 +104,7 @@ def _scope_metrics(sli: Any, service: Any) -> Any:
         sel = out.get(key)
         if sel is None:
             continue
-        sel = {"name": sel} if isinstance(sel, str) else dict(sel)
+        sel = {"name": sel} if isinstance(sel, str) else sel.model_dump() if isinstance(sel, BaseModel) else dict(sel)
         attrs = dict(sel.get("attributes") or {})
         named = any(k in attrs for k in _SERVICE_KEYS) or any(
             isinstance(m, dict) and m.get("key") in _SERVICE_KEYS for m in sel.get("matchers") or []
@@ -152,7 +152,8 @@ def native(doc: dict[str, Any], source: str, index: int = 0) -> SLO:
         except ValidationError as exc:
             raise validation_error(source, exc, f"{label}: window.") from exc
     try:
-        data["target"] = _target(data.get("target"))
+        if "target" in data:
+            data["target"] = _target(data["target"])
         data["sli"] = _scope_metrics(_sli(data.get("sli")), data.get("service"))
         if isinstance(data.get("budgeting"), str):
             data["budgeting"] = {"method": data["budgeting"]}

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .durations import parse_duration
-from .loader import SLOSpecError, slug, validation_error
+from .loader import SLOSpecError, _scope_metrics, slug, validation_error
 from .model import SLO, AlertRule, Window, default_alerts
 from .promql import PromQLError, selector
 
@@ -198,7 +198,9 @@ def convert(docs: list[dict[str, Any]], source: str) -> list[SLO]:
             sli_doc = slis[spec["indicatorRef"]]
         else:
             raise SLOSpecError(
-                source, f"indicatorRef {spec.get('indicatorRef')!r} names no SLI in this file", f"{where}.spec"
+                source,
+                f"indicatorRef {spec.get('indicatorRef')!r} names no SLI in this file",
+                f"{where}.spec.indicatorRef",
             )
         window = _window(spec, where, source)
         method = str(spec.get("budgetingMethod", "Occurrences"))
@@ -234,7 +236,7 @@ def convert(docs: list[dict[str, Any]], source: str) -> list[SLO]:
                 "name": slo_name,
                 "service": spec.get("service") or service or "",
                 "description": spec.get("description") or (doc.get("metadata") or {}).get("displayName") or "",
-                "sli": sli,
+                "sli": _scope_metrics(sli, spec.get("service") or service),  # as native YAML reads it
                 "target": round(target * 100, 10),
                 "window": window,
                 "budgeting": budgeting,

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .loader import SLOSpecError, validation_error
+from .loader import SLOSpecError, _scope_metrics, validation_error
 from .model import SLO, Window, default_alerts
 from .promql import PromQLError, selector
 
@@ -65,7 +65,9 @@ def convert(doc: dict[str, Any], source: str) -> list[SLO]:
             "name": f"{service}-{name}" if name else service,
             "service": service,
             "description": raw.get("description") or "",
-            "sli": {"type": "error_rate", "source": "metric", "bad_metric": bad, "total_metric": total},
+            "sli": _scope_metrics(  # as native YAML reads it
+                {"type": "error_rate", "source": "metric", "bad_metric": bad, "total_metric": total}, service
+            ),
             "target": raw.get("objective"),
             "window": window,
             "alerts": rules,
