@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from . import slo as slo_mod
@@ -46,7 +47,7 @@ def _local(s: Settings, fn: Callable[[Store], T]) -> T | None:
         try:
             slo_mod.sync_dir(store, s.slo_dir)
         except slo_mod.SLOSpecError as exc:
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from exc
         return fn(store)
     finally:
@@ -178,7 +179,7 @@ def _read_specs(paths: list[Path]) -> list[slo_mod.SLO]:
         for p in paths:
             found += slo_mod.load_dir(p) if p.is_dir() else slo_mod.load_file(p)
     except slo_mod.SLOSpecError as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     return found
 
@@ -212,7 +213,7 @@ def _define(s: Settings, tenant: str, text: str, origin: str) -> list[str]:
         try:
             return [d.name for d in slo_mod.define(store, tenant, text, origin)]
         except slo_mod.SLOSpecError as exc:
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from exc
 
     names = _local(s, local)
@@ -269,7 +270,7 @@ def slo_delete(name: str, tenant: Tenant = "default") -> None:
         try:
             slo_mod.delete(store, tenant, name)
         except slo_mod.UnknownSLO as exc:
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(1) from exc
         return True
 

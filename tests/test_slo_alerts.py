@@ -135,7 +135,9 @@ def test_status_at_reads_recorded_alert_history(store: Store) -> None:
     fired = _first(seen, PAGE_FAST, "firing")
     slo = ev.registry.get("default", "checkout-availability").slo
     out = evaluate(store, slo, T0 + timedelta(minutes=12)).to_json()
-    page = next(a for a in out["alerts"] if (a["severity"], a["long_window"], a["short_window"]) == ("page", "1h", "5m"))
+    page = next(
+        a for a in out["alerts"] if (a["severity"], a["long_window"], a["short_window"]) == ("page", "1h", "5m")
+    )
     assert fired is not None and page["since"] == fired.isoformat()
     assert out["status"] == "BREACHED"  # two hours of history cannot absorb 1,000 failed requests
     before = evaluate(store, slo, T0 - timedelta(minutes=1)).to_json()

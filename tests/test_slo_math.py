@@ -16,7 +16,7 @@ from tests.support.spans import COLUMNS, Minute, insert_minutes, rows_for
 T = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # a Tuesday, on a minute boundary
 
 
-def one(text: str):  # noqa: ANN201 - a test shorthand
+def one(text: str):
     (slo,) = parse_text(text)
     return slo
 
@@ -71,7 +71,9 @@ sli: {type: latency, threshold: 250ms, route: /api/search, span_kind: server}
     # other routes, other services and client spans of the same service do not count
     insert_minutes(store, start, 60, lambda i: Minute(20, slow=20, service="search", route="/api/other"))
     insert_minutes(store, start, 60, lambda i: Minute(20, slow=20, service="cart", route="/api/search"))
-    insert_minutes(store, start, 60, lambda i: Minute(20, slow=20, service="search", route="/api/search", kind="Client"))
+    insert_minutes(
+        store, start, 60, lambda i: Minute(20, slow=20, service="search", route="/api/search", kind="Client")
+    )
     out = evaluate(store, slo, T).to_json()
     assert (out["total"], out["good"]) == (1200, 1080)  # exactly 250 ms is good, 251 ms is not
     assert out["sli"] == pytest.approx(0.9)
@@ -333,8 +335,48 @@ sli: {type: availability, source: synthetics, check: checkout-journey}
             ok = not (region == "us-east" and i % 10 == 0)
             rows.append([uuid.uuid4(), uuid.uuid4(), "checkout-journey", T - timedelta(minutes=60 - i), int(ok),
                          1200.0, region])  # fmt: skip
-    store.client.insert("synthetics_runs", rows,
-                        column_names=["RunId", "CanaryId", "CanaryName", "Timestamp", "Success", "Duration", "Region"])
+    store.client.insert(
+        "synthetics_runs",
+        rows,
+        column_names=["RunId", "CanaryId", "CanaryName", "Timestamp", "Success", "Duration", "Region"],
+    )
     out = evaluate(store, slo, T).to_json()
     assert (out["total"], out["good"]) == (120, 114)
     assert out["sli"] == pytest.approx(0.95)
+
+
+def test_a_backfill_of_measured_hours_is_counted(store: Store) -> None:
+    """Spans that arrive hours late (a backfill, a Collector retrying) are measured again."""
+    slo = one("""
+name: backfilled
+service: checkout
+target: 99
+window: 1d
+sli: {type: error_rate}
+""")
+    measurer = Measurer(store)
+    insert_minutes(store, T - timedelta(hours=6), 6 * 60, lambda i: Minute(10))
+    assert evaluate(store, slo, T, measurer).to_json()["total"] == 3600
+    # three hours ago, a batch that was stuck somewhere arrives: 200 more requests, all failed
+    insert_minutes(store, T - timedelta(hours=3), 20, lambda i: Minute(10, errors=10))
+    out = evaluate(store, slo, T + timedelta(minutes=1), Measurer(store)).to_json()  # a fresh process, too
+    assert (out["total"], out["events"]["bad"]) == (3600 + 200 + 10 * 0, 200)
+    # and nothing is counted twice on the next cycles
+    again = evaluate(store, slo, T + timedelta(minutes=2), measurer).to_json()
+    assert (again["total"], again["events"]["bad"]) == (3800, 200)
+
+
+def test_history_sent_after_the_first_evaluation_is_counted(store: Store) -> None:
+    """The demo's order: the service evaluates an empty store, then hours of history arrive."""
+    slo = one("""
+name: demo-order
+service: checkout
+target: 99
+window: 1d
+sli: {type: error_rate}
+""")
+    measurer = Measurer(store)
+    assert evaluate(store, slo, T, measurer).to_json()["status"] == "INSUFFICIENT_DATA"
+    insert_minutes(store, T - timedelta(hours=2), 120, lambda i: Minute(10, errors=1 if i % 2 else 0))
+    out = evaluate(store, slo, T + timedelta(seconds=30), measurer).to_json()
+    assert (out["total"], out["events"]["bad"]) == (1200, 60)

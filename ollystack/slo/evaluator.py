@@ -134,8 +134,9 @@ def _band_counts(store: Store, tenant: str, slos: Sequence[SLO], edges: list[dat
     """Sum stored minutes per SLO into bands between consecutive window starts (newest first).
 
     Band k holds the minutes at or after edges[k-1] and before edges[k-2]; a window starting at
-    edges[j] is bands 1..j+1. Each SLO reads its stored minutes before its `since` only. No FINAL:
-    the measurer writes each minute once (FINAL would double the cost of a 30-day read).
+    edges[j] is bands 1..j+1. Each SLO reads its stored minutes before its `since` only. Embedded,
+    no FINAL: one process writes each minute once under a lock (FINAL would double the cost of a
+    30-day read); a server may have several writers, so there FINAL removes their duplicates.
     """
     if not slos or not edges:
         return {}
@@ -150,7 +151,7 @@ def _band_counts(store: Store, tenant: str, slos: Sequence[SLO], edges: list[dat
         .query(
             f"""SELECT SLOId, multiIf({", ".join(arms)}, 0) AS band,
                    sum(TotalCount), sum(GoodCount), count(), sum(IsGood)
-            FROM {store.options.database}.{MEASUREMENTS}
+            FROM {store.options.database}.{MEASUREMENTS} {"" if store.embedded else "FINAL"}
             WHERE TenantId = {{tenant:String}} AND SLOId IN {{ids:Array(UUID)}}
               AND SLIHash = transform(toString(SLOId), {{ids:Array(String)}}, {{hashes:Array(UInt64)}}, 0)
               AND Timestamp >= {{oldest:DateTime}}
@@ -225,11 +226,13 @@ def evaluate_many(
         return []
     measurer = measurer or Measurer(store)
     end = floor_minute(at)
-    since = measurer.prepare(tenant, slos, at)
     per_slo = {s.slo_id: _windows(s, end) for s in slos}
     edges = sorted({t for w in per_slo.values() for t in w.values()}, reverse=True)
-    bands = _band_counts(store, tenant, slos, edges, since)
-    live = measurer.live(tenant, slos, since, at, commit=commit)
+    with store.lock("slo-measurements"):  # the loop and API requests share the stored minutes
+        measurer.reconcile(tenant, slos, at)
+        since = measurer.prepare(tenant, slos, at)
+        bands = _band_counts(store, tenant, slos, edges, since)
+        live = measurer.live(tenant, slos, since, at, commit=commit)
     if priors is None:
         priors = prior_states(store, tenant, slos, at)
     out = []

@@ -4,6 +4,11 @@ Each SLI is measured minute by minute into `slo_measurements`, and a watermark r
 Minutes younger than `lateness` (late spans may still arrive) and the minute in progress are
 never stored: they are counted from the raw telemetry at evaluation time, so alerts see the
 latest seconds and every stored minute is final.
+
+Rows can still arrive for a stored minute (a backfill, a Collector retrying for an hour). Each
+source key (a service's spans, a metric, a synthetic check) keeps the row count per minute seen
+when its SLIs were measured (`slo_source_counts`); every cycle compares hourly sums of those with
+the raw tables over the reconcile horizon, and measures a changed hour again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ from .windows import MINUTE, as_utc, floor_minute, window_span
 
 MEASUREMENTS = "slo_measurements"
 WATERMARKS = "slo_watermarks"
+SOURCE_COUNTS = "slo_source_counts"
+HOUR = timedelta(hours=1)
+#: source table -> (time column, key column)
+SOURCES = {
+    "otel_traces": ("Timestamp", "ServiceName"),
+    "otel_metrics_sum": ("TimeUnix", "MetricName"),
+    "otel_metrics_histogram": ("TimeUnix", "MetricName"),
+    "synthetics_runs": ("Timestamp", "CanaryName"),
+}
 #: cumulative counters need the point before a range starts to know its first increment
 COUNTER_LOOKBACK = timedelta(hours=1)
 
@@ -30,6 +44,20 @@ def lookback_start(slo: SLO, at: datetime) -> datetime:
     span = window_span(slo.window, at)
     longest = max((r.long_window for r in slo.alerts), default=timedelta(0))
     return floor_minute(min(span.start, as_utc(at) - longest))
+
+
+def source_keys(slo: SLO) -> list[tuple[str, str]]:
+    """The (table, key) pairs whose rows an SLI counts."""
+    sli = slo.sli
+    if sli.source == "spans":
+        return [("otel_traces", slo.service)]
+    if sli.source == "synthetics":
+        return [("synthetics_runs", sli.check or "")]
+    out = []
+    for sel in (sli.metric, sli.good_metric, sli.bad_metric, sli.total_metric):
+        if sel is not None:
+            out += [("otel_metrics_sum", sel.name), ("otel_metrics_histogram", sel.name.removesuffix("_count"))]
+    return sorted(set(out))
 
 
 def _select(store: Store, slos: list[SLO], start: datetime, end: datetime) -> list[tuple[str, dict[str, Any]]]:
@@ -71,11 +99,96 @@ class Measurer:
     with INSERT … SELECT (`prepare`).
     """
 
-    def __init__(self, store: Store, lateness: timedelta = timedelta(minutes=3),
-                 catch_up: timedelta = timedelta(minutes=30)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        lateness: timedelta = timedelta(minutes=3),
+        catch_up: timedelta = timedelta(minutes=30),
+        horizon: timedelta = timedelta(days=7),
+    ) -> None:
         self.store = store
         self.lateness = lateness
         self.catch_up = catch_up
+        self.horizon = horizon
+
+    # -- late rows ------------------------------------------------------------------------------
+    def _snapshot(self, tenant: str, table: str, keys: list[str], start: datetime, end: datetime) -> None:
+        """Record how many rows each key has per minute in [start, end), before measuring them."""
+        if end <= start or not keys:
+            return
+        time_col, key_col = SOURCES[table]
+        db = self.store.options.database
+        self.store.writer(tenant).insert_select(
+            SOURCE_COUNTS, ["Source", "Key", "Minute", "Rows", "UpdatedAt"],
+            f"""SELECT {{tenant:String}}, {{src:String}}, {key_col}, toStartOfMinute({time_col}) AS m, count(), now64(3)
+                FROM {db}.{table}
+                WHERE TenantId = {{tenant:String}} AND {key_col} IN {{keys:Array(String)}}
+                  AND {time_col} >= {{a:DateTime}} AND {time_col} < {{b:DateTime}}
+                GROUP BY {key_col}, m""",
+            {"src": table, "keys": keys, "a": start, "b": end},
+        )  # fmt: skip
+
+    def _snapshot_for(self, tenant: str, slos: list[SLO], start: datetime, end: datetime) -> None:
+        by_table: dict[str, set[str]] = defaultdict(set)
+        for slo in slos:
+            for table, key in source_keys(slo):
+                by_table[table].add(key)
+        for table, keys in by_table.items():
+            self._snapshot(tenant, table, sorted(keys), start, end)
+
+    def reconcile(self, tenant: str, slos: list[SLO], at: datetime) -> int:
+        """Measure again the stored hours whose raw rows changed since; returns hours redone."""
+        at = as_utc(at)
+        marks = self.watermarks(tenant, slos)
+        horizon = floor_minute(at - self.horizon)
+        users: dict[str, dict[str, list[tuple[SLO, datetime, datetime]]]] = defaultdict(lambda: defaultdict(list))
+        for slo in slos:
+            mark = marks.get((slo.slo_id, slo.sli_hash))
+            if mark is None or mark[1] <= max(mark[0], horizon):
+                continue
+            for table, key in source_keys(slo):
+                users[table][key].append((slo, max(mark[0], horizon), mark[1]))
+        scope = self.store.scope(tenant)
+        db = self.store.options.database
+        redo: dict[tuple[datetime, datetime], list[SLO]] = defaultdict(list)
+        for table, by_key in users.items():
+            keys = sorted(by_key)
+            lo = min(a for uses in by_key.values() for _, a, _ in uses)
+            hi = max(b for uses in by_key.values() for _, _, b in uses)
+            time_col, key_col = SOURCES[table]
+            changed = scope.query(
+                f"""SELECT h, k FROM (
+                        SELECT toStartOfHour({time_col}) AS h, {key_col} AS k, count() AS raw, 0 AS seen
+                        FROM {db}.{table}
+                        WHERE TenantId = {{tenant:String}} AND {key_col} IN {{keys:Array(String)}}
+                          AND {time_col} >= {{a:DateTime}} AND {time_col} < {{b:DateTime}}
+                        GROUP BY h, k
+                        UNION ALL
+                        SELECT toStartOfHour(Minute) AS h, Key AS k, 0 AS raw, sum(Rows) AS seen
+                        FROM {db}.{SOURCE_COUNTS} FINAL
+                        WHERE TenantId = {{tenant:String}} AND Source = {{src:String}} AND Key IN {{keys:Array(String)}}
+                          AND Minute >= {{a:DateTime}} AND Minute < {{b:DateTime}}
+                        GROUP BY h, k)
+                    GROUP BY h, k HAVING sum(raw) != sum(seen)""",
+                {"keys": keys, "a": lo, "b": hi, "src": table},
+            ).result_rows
+            for raw_hour, key in changed:
+                hour = as_utc(raw_hour)
+                self._snapshot(tenant, table, [key], max(hour, lo), min(hour + HOUR, hi))
+                for slo, a, b in by_key[key]:
+                    start, end = max(hour, a), min(hour + HOUR, b)
+                    if end > start and slo not in redo[(start, end)]:
+                        redo[(start, end)].append(slo)
+        writer = self.store.writer(tenant)
+        for (start, end), group in sorted(redo.items(), key=lambda kv: kv[0]):
+            writer.delete_where(
+                MEASUREMENTS,
+                "SLOId IN {ids:Array(UUID)} AND Timestamp >= {a:DateTime} AND Timestamp < {b:DateTime}",
+                {"ids": [s.slo_id for s in group], "a": start, "b": end},
+            )
+            for sql, params in _select(self.store, group, start, end):
+                writer.insert_select(MEASUREMENTS, list(sli_sql.MEASUREMENT_COLUMNS), sql, params)
+        return len(redo)
 
     def watermarks(self, tenant: str, slos: list[SLO]) -> dict[tuple[uuid.UUID, int], tuple[datetime, datetime]]:
         if not slos:
@@ -129,6 +242,7 @@ class Measurer:
             since[slo.slo_id] = min(hi, end)
         writer = self.store.writer(tenant)
         for (start, stop), group in sorted(todo.items(), key=lambda kv: kv[0]):
+            self._snapshot_for(tenant, group, start, stop)
             for sql, params in _select(self.store, group, start, stop):
                 writer.insert_select(MEASUREMENTS, list(sli_sql.MEASUREMENT_COLUMNS), sql, params)
         self._mark(tenant, changed)
@@ -143,6 +257,9 @@ class Measurer:
             return {}
         start = min(since[s.slo_id] for s in slos)
         out: dict[uuid.UUID, list[LiveMinute]] = {s.slo_id: [] for s in slos}
+        stable = floor_minute(at) - self.lateness
+        if commit and stable > start:  # counts first: rows landing after them only cause a redo
+            self._snapshot_for(tenant, [s for s in slos if since[s.slo_id] < stable], start, stable)
         if at > start:
             scope = self.store.scope(tenant)
             for sql, params in _select(self.store, slos, start, at):
@@ -150,7 +267,6 @@ class Measurer:
                     minute = as_utc(row[3])
                     if row[1] in out and minute >= since[row[1]]:
                         out[row[1]].append(LiveMinute(minute, int(row[4]), int(row[5]), float(row[7]), bool(row[8])))
-        stable = floor_minute(at) - self.lateness
         if commit:
             self._commit(tenant, slos, since, out, stable)
         return out

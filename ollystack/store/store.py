@@ -68,6 +68,7 @@ class Store:
         self._inserters: queue.SimpleQueue[Client] | None = None
         self._extra_clients: list[Client] = []
         self._pool_lock = threading.Lock()
+        self._named_locks: dict[str, threading.RLock] = {}
 
     def _insert_pool(self) -> queue.SimpleQueue[Client]:
         with self._pool_lock:
@@ -94,6 +95,12 @@ class Store:
                 tmp.replace(path)
             files[stage] = str(path)
         return files
+
+    def lock(self, name: str) -> threading.RLock:
+        """A process-wide lock for work that must not run twice at once on this store (e.g. two
+        threads measuring the same SLO minutes)."""
+        with self._pool_lock:
+            return self._named_locks.setdefault(name, threading.RLock())
 
     # -- schema -------------------------------------------------------------------------------
     def migrate(self) -> MigrationReport:
@@ -155,7 +162,8 @@ class Store:
         return TenantScope(self.client, self.options.database, self.tenant_tables, check_tenant(tenant))
 
     def writer(self, tenant: str) -> TenantWriter:
-        return TenantWriter(self.client, self.options.database, self.tenant_tables, check_tenant(tenant))
+        return TenantWriter(self.client, self.options.database, self.tenant_tables, check_tenant(tenant),
+                            self.options.cluster)  # fmt: skip
 
     def table_stats(self) -> list[TableStats]:
         """Size of every OllyStack table (all tenants: an operator's view, not a tenant read)."""

@@ -17,11 +17,13 @@ from .scope import TenantTables, check_tenant, tenant_filters
 
 
 class TenantWriter:
-    def __init__(self, client: Client, database: str, tables: TenantTables, tenant: str) -> None:
+    def __init__(self, client: Client, database: str, tables: TenantTables, tenant: str,
+                 cluster: str | None = None) -> None:  # fmt: skip
         self.tenant = check_tenant(tenant)
         self._client = client
         self._database = database
         self._tables = tables
+        self._cluster = cluster
 
     def _table(self, table: str) -> str:
         check_name("table", table)
@@ -51,4 +53,17 @@ class TenantWriter:
             f"INSERT INTO {self._table(table)} ({cols}) {select_sql}",
             parameters={**params, "tenant": self.tenant},
             settings=settings,
+        )
+
+    def delete_where(self, table: str, condition: str, params: dict[str, Any]) -> None:
+        """Lightweight DELETE of this tenant's rows matching `condition` (bound parameters only)."""
+        if "tenant" in params:
+            raise ValueError("'tenant' is bound by the writer")
+        self._table(table)
+        target = f"{self._database}.{table}"
+        if self._cluster:  # deletes run on each shard's local table
+            target = f"{self._database}.{table}_local ON CLUSTER '{self._cluster}'"
+        self._client.command(
+            f"DELETE FROM {target} WHERE TenantId = {{tenant:String}} AND ({condition})",
+            parameters={**params, "tenant": self.tenant},
         )
