@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ NOT_YET = [
     ("incident opened in chat", "automatic incidents, issue 5"),
     ("investigation with ranked hypotheses", "the agent, a later issue"),
     ("suggested runbook", "runbooks, a later issue"),
-    ("SLO burn-rate alerts", "issue 4"),
     ("log pattern mining", "issue 6"),
     ("service map", "issue 7"),
 ]
@@ -58,6 +58,27 @@ def _minute_view(api: str, service: str, since: float, until: float) -> dict[str
     }
 
 
+def _show_slos(console: Console, api: str, data_dir: Path) -> None:
+    """The SLOs once the replay has caught up with now: status, budget, firing burn-rate alerts."""
+    time.sleep(6)  # one evaluation cycle after the last minute arrived
+    slos = httpx.get(f"{api}/slos", timeout=120).json()["slos"]
+    console.print(f"SLOs ({len(slos)} defined in {os.environ.get('OLLYSTACK_SLO_DIR', 'the shop examples')}):")
+    for r in slos:
+        left = r["error_budget_remaining"]
+        budget = "no data" if left is None else f"{100 * left:6.1f}% budget left"
+        colour = {"OK": "green", "WARNING": "yellow", "BREACHED": "red"}.get(r["status"], "dim")
+        console.print(f"  [{colour}]{r['status']:<17}[/]{r['name']:<32} {budget}")
+        for a in r["alerts"]:
+            console.print(f"      [red]{a['severity']} alert firing[/red]: burn rate {a['long_burn_rate']:.1f}x over "
+                          f"{a['long_window']} and {a['short_burn_rate']:.1f}x over {a['short_window']} "
+                          f"(threshold {a['burn_rate_threshold']:g}x)")  # fmt: skip
+    worst = next((r for r in slos if r["alerts"]), None)
+    if worst:
+        chart = data_dir.parent / f"{worst['name']}.png"
+        chart.write_bytes(httpx.get(f"{api}/slos/{worst['name']}/chart.png", timeout=120).content)
+        console.print(f"  budget chart: {chart}")
+
+
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
@@ -67,6 +88,11 @@ def run(data_dir: Path, history: float = 2 * 3600, replay: float = 15 * 60, spee
     console.rule("OllyStack demo")
     env = {k: os.environ[k] for k in ("OLLYSTACK_OTLP_HTTP_PORT", "OLLYSTACK_OTLP_GRPC_PORT", "OLLYSTACK_API_PORT")
            if k in os.environ}  # fmt: skip
+    slo_dir = Path(str(resources.files("ollystack.slo").joinpath("examples")))
+    env |= {
+        "OLLYSTACK_SLO_DIR": os.environ.get("OLLYSTACK_SLO_DIR", str(slo_dir)),
+        "OLLYSTACK_SLO_EVAL_INTERVAL_S": "5",
+    }
     child = launch(data_dir, env)
     console.print(f"[green]service up[/green]: OTLP/HTTP :{child.otlp_http}, OTLP/gRPC :{child.otlp_grpc}, "
                   f"API :{child.api}, store {data_dir}")  # fmt: skip
@@ -97,6 +123,7 @@ def run(data_dir: Path, history: float = 2 * 3600, replay: float = 15 * 60, spee
 
         run_live(sim, sender, live_from, replay, clock=ReplayClock(live_from, speed), on_step=show)
         sender.close()
+        _show_slos(console, api, data_dir)
         for what, where in NOT_YET:
             console.print(f"[yellow]not available yet[/yellow]: {what} ({where})")
         truth = sim.ground_truth()[0]

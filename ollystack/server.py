@@ -118,6 +118,7 @@ class Service:
         receiver = Receiver(batcher, self.metrics, s.ttl_days)
         api = create_api(store, self.keys, metrics_text=self.metrics.render, ready=self.ready)
         slo_loop = SLOLoop(store, WallClock(), s.slo_dir, [StoreSignals(store)], s.slo_eval_interval_s)
+        await asyncio.to_thread(slo_loop.reload)  # SLO files are known before the service says ready
         otlp_app = otlp_http_app(
             receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]
         )
