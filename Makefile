@@ -34,6 +34,7 @@ test: install lint
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/backfill.py --days 1
+	$(PY) bench/slo.py
 
 evals: install
 	$(PY) -m ollystack.cli eval run --json evals/results.json

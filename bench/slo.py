@@ -28,6 +28,7 @@ from ollystack.store import Store
 SERVICES = ["web-frontend", "api-gateway", "auth", "search", "cart", "checkout", "payments", "inventory", "shipping",
             "recommendations", "notifications", "assistant"]  # fmt: skip
 ROUTES = ["/api/a", "/api/b", "/api/c", "/api/d"]
+STATES = ("OK", "WARNING", "BREACHED", "INSUFFICIENT_DATA")
 
 
 def generate(store: Store, spans: int, start: datetime, end: datetime) -> float:
@@ -65,8 +66,10 @@ def definitions() -> str:
         docs.append(f"name: {s}-errors\nservice: {s}\ntarget: 99.9\nwindow: 30d\nsli: {{type: error_rate}}")
         docs.append(f"name: {s}-latency\nservice: {s}\ntarget: 99\nwindow: 30d\n"
                     f"sli: {{type: latency, threshold: 300ms}}")  # fmt: skip
-        docs.append(f"name: {s}-monthly\nservice: {s}\ntarget: 99.5\n"
-                    f"window: {{type: calendar, unit: month, timezone: Europe/Paris}}\nsli: {{type: availability}}")
+        docs.append(
+            f"name: {s}-monthly\nservice: {s}\ntarget: 99.5\n"
+            f"window: {{type: calendar, unit: month, timezone: Europe/Paris}}\nsli: {{type: availability}}"
+        )
         docs.append(f"name: {s}-p99\nservice: {s}\ntarget: 99\nwindow: 30d\nbudgeting: timeslices\n"
                     f"sli: {{type: latency, threshold: 500ms, percentile: 99}}")  # fmt: skip
         for r in ROUTES:
@@ -99,7 +102,9 @@ def main() -> None:
             t = time.perf_counter()
             store.scope("default").scalar(
                 "SELECT count() FROM otel_traces WHERE TenantId = {tenant:String} "
-                "AND Timestamp >= {a:DateTime64(9)} AND Timestamp < {b:DateTime64(9)}", {"a": start, "b": end})
+                "AND Timestamp >= {a:DateTime64(9)} AND Timestamp < {b:DateTime64(9)}",
+                {"a": start, "b": end},
+            )
             return time.perf_counter() - t
 
         slos = parse_text(definitions())[: args.slos]
@@ -133,8 +138,7 @@ def main() -> None:
             "reference_count_s": round(ref, 4),
             "ratio_steady_to_count": round(cycle / ref, 2),
             "ratio_cold_to_count": round(cold / ref, 2),
-            "statuses": {k: sum(1 for s in statuses if s.status.value == k) for k in
-                         ("OK", "WARNING", "BREACHED", "INSUFFICIENT_DATA")},  # fmt: skip
+            "statuses": {k: sum(1 for s in statuses if s.status.value == k) for k in STATES},
         }
         store.close()
         print(f"{len(slos)} SLOs, 30-day windows, {int(rows):,} spans")

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
-import re
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import httpx
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .config import ConfigError, Settings, load_settings, mask_url
-from .store import SchemaTooNewError, Store, StoreBusy, StoreConfigError
+from .cli_common import (
+    JsonOpt,
+    Tenant,
+    _api_get,
+    _emit_json,
+    _open_store,
+    _settings,
+    console,
+    err,
+    parse_since,
+    parse_time,
+)
+from .cli_slo import slo_app
+from .config import Settings, mask_url
+from .store import SchemaTooNewError, StoreBusy, StoreConfigError
 from .store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
-from .tenancy import ApiKeys
-from .tenancy.keys import DEFAULT_TENANT
 
 app = typer.Typer(
     help="OllyStack: observability ChatOps and AI investigations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -31,70 +37,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
 app.add_typer(eval_app, name="eval")
-
-console = Console()
-err = Console(stderr=True, soft_wrap=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON only")]
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.buffer.write(orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
-
-
-def _open_store(s: Settings) -> Store:
-    try:
-        return Store(s.clickhouse_url, cluster=s.clickhouse_cluster, ttl_days=s.ttl_days)
-    except StoreConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-
-
-def _api_request(s: Settings, method: str, path: str, params: list[tuple[str, str]], tenant: str | None = None,
-                 content: bytes | None = None) -> httpx.Response:  # fmt: skip
-    """Ask the running service, for when it holds the embedded store, as `tenant` (None: any)."""
-    url = f"http://127.0.0.1:{s.api_port}{path}"
-    headers = {}
-    keys = ApiKeys(s.api_keys)
-    if keys.enabled:
-        key = keys.key_for(tenant) if tenant else next(iter(s.api_keys))
-        if key is None:
-            err.print(f"[red]no API key is configured for tenant {tenant!r}[/red]")
-            raise typer.Exit(2)
-        headers["x-ollystack-api-key"] = key
-    elif tenant not in (None, DEFAULT_TENANT):
-        err.print(f"[red]authentication is off: the running service serves only the {DEFAULT_TENANT!r} tenant[/red]")
-        raise typer.Exit(2)
-    if content is not None:
-        headers["content-type"] = "application/yaml"
-    try:
-        resp = httpx.request(method, url, params=params, headers=headers, content=content, timeout=120)
-    except httpx.HTTPError as exc:
-        err.print(f"[red]the embedded store is locked by another process and its API at {url} did not answer[/red]")
-        raise typer.Exit(1) from exc
-    if resp.status_code >= 300:
-        detail = resp.text
-        with contextlib.suppress(ValueError):
-            detail = resp.json().get("detail", detail)
-        err.print(
-            f"[red]{detail}[/red]"
-            if resp.status_code in (400, 404)
-            else f"[red]{url}: HTTP {resp.status_code}: {detail}[/red]"
-        )
-        raise typer.Exit(2 if resp.status_code == 400 else 1)
-    return resp
-
-
-def _api_get(s: Settings, path: str, params: list[tuple[str, str]], tenant: str | None = None) -> Any:
-    return _api_request(s, "GET", path, params, tenant).json()
+app.add_typer(slo_app, name="slo")
 
 
 @app.command()
@@ -317,32 +260,12 @@ def _size(n: int) -> str:
     return f"{n:.1f} TiB"
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
-
-
-def parse_since(text: str) -> timedelta:
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise typer.BadParameter(f"{text!r}: use a number and s, m, h, d or w (e.g. 15m, 2h, 7d)")
-    n, unit = float(m.group(1)), m.group(2)
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: n})
-
-
-def parse_time(text: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time") from exc
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
 Service = Annotated[str | None, typer.Option("--service", "-s", help="service.name")]
 Since = Annotated[str, typer.Option(help="look back this far (15m, 2h, 7d); ignored with --from")]
 From = Annotated[str | None, typer.Option("--from", help="ISO-8601 start")]
 To = Annotated[str | None, typer.Option("--to", help="ISO-8601 end")]
 Attr = Annotated[list[str] | None, typer.Option("--attr", "-a", help="key=value (repeatable)")]
 Limit = Annotated[int, typer.Option(min=1, max=10_000)]
-Tenant = Annotated[str, typer.Option(help="tenant to read")]
 
 
 def _filters(service: str | None, since: str, start: str | None, end: str | None, attr: list[str] | None,
@@ -454,12 +377,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # `python -m ollystack.cli` runs this file as __main__; cli_slo would then import it a second
-    # time as ollystack.cli, circularly. Run that module's app instead: it has `ollystack slo`.
-    from ollystack.cli import main as package_main
-
-    package_main()
-else:
-    from .cli_slo import slo_app  # registers `ollystack slo`; it uses the helpers above
-
-    app.add_typer(slo_app, name="slo")
+    main()

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import slo as slo_mod
-from .cli import (
+from .cli_common import (
     JsonOpt,
     Tenant,
     _api_request,

@@ -20,7 +20,7 @@ from ollystack.store.ddl import DDLOptions, render
 from ollystack.store.migrate import VERSION_TABLE, _version_table_ddl, available
 from ollystack.store.otlp_schema import FRAMES
 from ollystack.store.store import staging_target
-from ollystack.store.tables import SIGNAL_TABLES
+from ollystack.store.tables import SIGNAL_TABLES, STATE_TABLES
 
 TTL = {"traces": 7, "logs": 3, "metrics": 30}
 CLUSTER = DDLOptions(database="otel", cluster="prod", ttl_days=TTL)
@@ -32,6 +32,7 @@ SHARD_KEYS = {
     "otel_logs": "rand()",
     **dict.fromkeys(SIGNAL_TABLES["metrics"], "rand()"),
     VERSION_TABLE: "Version",
+    **STATE_TABLES,
 }
 TTL_EXPR = {
     "otel_traces": "TTL toDateTime(Timestamp) + toIntervalDay(7)",
@@ -99,7 +100,7 @@ def test_every_create_is_on_the_cluster() -> None:
 
 def test_physical_tables_are_replicated_local_tables() -> None:
     tables = created(rendered(CLUSTER))
-    for logical in [*TELEMETRY, VERSION_TABLE]:
+    for logical in [*TELEMETRY, VERSION_TABLE, *STATE_TABLES]:
         local = f"otel.{logical}_local"
         assert local in tables, f"{local} missing"
         kind, rest = tables[local]
@@ -125,8 +126,8 @@ def test_logical_names_are_distributed_tables_over_the_local_ones() -> None:
         if m:
             assert kind == "TABLE"
             distributed[name] = m.groups()
-    assert set(distributed) == {f"otel.{t}" for t in [*TELEMETRY, VERSION_TABLE]}
-    for logical in [*TELEMETRY, VERSION_TABLE]:
+    assert set(distributed) == {f"otel.{t}" for t in [*TELEMETRY, VERSION_TABLE, *STATE_TABLES]}
+    for logical in [*TELEMETRY, VERSION_TABLE, *STATE_TABLES]:
         as_table, cluster, database, local, key = distributed[f"otel.{logical}"]
         assert (as_table, cluster, database, local, key) == (
             f"otel.{logical}_local",

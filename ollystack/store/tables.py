@@ -22,3 +22,14 @@ TTL_COLUMN: dict[str, str] = {
     LOGS: "TimestampTime",
     **dict.fromkeys(METRICS.values(), "toDateTime(TimeUnix)"),
 }
+
+#: OllyStack's own state (SLOs, signals, ...): table -> shard key in a cluster
+STATE_TABLES: dict[str, str] = {
+    "slos": "cityHash64(TenantId)",
+    "slo_measurements": "cityHash64(SLOId)",
+    "slo_watermarks": "cityHash64(SLOId)",
+    "slo_alert_events": "cityHash64(SLOId)",
+    "signals": "cityHash64(TenantId)",
+    "synthetics_runs": "cityHash64(CanaryName)",
+    "slo_source_counts": "cityHash64(Key)",
+}
