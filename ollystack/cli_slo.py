@@ -25,7 +25,7 @@ from .cli_common import (
     parse_time,
 )
 from .config import Settings, mask_url
-from .slo.durations import format_duration
+from .slo.durations import format_duration, parse_duration
 from .store import Store, StoreBusy
 
 slo_app = typer.Typer(help="Service level objectives: status, error budgets, burn-rate alerts.", no_args_is_help=True)
@@ -54,19 +54,27 @@ def _local(s: Settings, fn: Callable[[Store], T]) -> T | None:
         store.close()
 
 
-def _status_json(s: Settings, tenant: str, name: str, at: str | None) -> dict[str, Any]:
+def _status_json(s: Settings, tenant: str, name: str, at: str | None, windows: list[str] | None = None
+                 ) -> dict[str, Any]:  # fmt: skip
     when = parse_time(at) if at else None
+    try:
+        extra = [parse_duration(w) for w in windows or []]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
     def local(store: Store) -> dict[str, Any]:
         try:
-            return slo_mod.status(store, tenant, name, when).to_json()
+            return slo_mod.status(store, tenant, name, when, extra).to_json()
         except slo_mod.UnknownSLO as exc:
             err.print(f"[red]{exc}[/red] (tenant {tenant!r})")
             raise typer.Exit(1) from exc
+        except ValueError as exc:
+            err.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from exc
 
     out = _local(s, local)
     if out is None:
-        params = [("at", when.isoformat())] if when else []
+        params = ([("at", when.isoformat())] if when else []) + [("window", w) for w in windows or []]
         out = _api_request(s, "GET", f"/api/v1/slos/{name}", params, tenant).json()
     return out
 
@@ -125,10 +133,17 @@ def _print_status(r: dict[str, Any]) -> None:
                       f"short {_rate(a['short_burn_rate'])})")  # fmt: skip
 
 
+BurnWindow = Annotated[
+    list[str] | None,
+    typer.Option("--burn-window", "-w", help="also the burn rate over this window (e.g. 15m; repeatable)"),
+]
+
+
 @slo_app.command("status")
-def slo_status(name: str, tenant: Tenant = "default", at: At = None, as_json: JsonOpt = False) -> None:
+def slo_status(name: str, tenant: Tenant = "default", at: At = None, window: BurnWindow = None,
+               as_json: JsonOpt = False) -> None:  # fmt: skip
     """One SLO as of now (or --at): SLI, budget, burn rates and the alerts that fire."""
-    r = _status_json(_settings(), tenant, name, at)
+    r = _status_json(_settings(), tenant, name, at, window)
     if as_json:
         _emit_json(r)
     else:

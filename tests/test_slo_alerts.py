@@ -86,13 +86,23 @@ def test_a_one_minute_blip_raises_nothing(store: Store) -> None:
     budget, more than the 2% the Workbook's fast page is there to catch.)
     """
     insert_minutes(store, T0 - timedelta(hours=26), 26 * 60, lambda i: Minute(100))
-    insert_minutes(store, T0, 30, lambda i: Minute(100, errors=50 if i == 0 else 0))
+    insert_minutes(store, T0, 30, lambda i: Minute(100, errors=50 if i == 0 else 0, spread=True))
     ev, clock, sink = _setup(store)
-    seen = _run(ev, clock, T0 + timedelta(minutes=30), timedelta(seconds=30))
+    seen = _run(ev, clock, T0 + timedelta(minutes=30), timedelta(seconds=10))
     assert not any(state == "firing" for _, s in seen for state in s.values())
     assert sink.signals == []
     blip = evaluate(store, ev.registry.get("default", "checkout-availability").slo, T0 + timedelta(minutes=1))
     assert blip.burn_rates["5m"] > 14.4 > blip.burn_rates["1h"]  # the short window alone never pages
+
+
+def test_half_a_minute_of_total_outage_raises_nothing(store: Store) -> None:
+    """Shorter than the fast page's detection time (0.86 min at 1000x): no alert."""
+    insert_minutes(store, T0 - timedelta(hours=26), 26 * 60, lambda i: Minute(100))
+    insert_minutes(store, T0, 30, lambda i: Minute(100, errors=50 if i == 0 else 0))  # the minute's first 30 s
+    ev, clock, sink = _setup(store)
+    seen = _run(ev, clock, T0 + timedelta(minutes=20), timedelta(seconds=10))
+    assert not any(state == "firing" for _, s in seen for state in s.values())
+    assert sink.signals == []
 
 
 def test_page_clears_when_the_short_window_recovers(store: Store) -> None:

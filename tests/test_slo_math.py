@@ -380,3 +380,21 @@ sli: {type: error_rate}
     insert_minutes(store, T - timedelta(hours=2), 120, lambda i: Minute(10, errors=1 if i % 2 else 0))
     out = evaluate(store, slo, T + timedelta(seconds=30), measurer).to_json()
     assert (out["total"], out["events"]["bad"]) == (1200, 60)
+
+
+def test_burn_rate_over_any_window(store: Store) -> None:
+    slo = one("""
+name: any-window
+service: checkout
+target: 99
+window: 1d
+sli: {type: error_rate}
+""")
+    insert_minutes(store, T - timedelta(hours=2), 120, lambda i: Minute(10, errors=1 if i >= 105 else 0))
+    out = evaluate(store, slo, T, windows=[timedelta(minutes=15), timedelta(minutes=45)]).to_json()
+    assert out["burn_rates"]["15m"] == pytest.approx((15 / 150) / 0.01)
+    assert out["burn_rates"]["45m"] == pytest.approx((15 / 450) / 0.01)
+    with pytest.raises(ValueError, match="whole minutes"):
+        evaluate(store, slo, T, windows=[timedelta(seconds=90)])
+    with pytest.raises(ValueError, match="longer than"):
+        evaluate(store, slo, T, windows=[timedelta(days=40)])

@@ -18,7 +18,7 @@ from ..signals import Signal, SignalSink
 from ..store import Store
 from . import budget as B
 from .durations import format_duration
-from .measure import MEASUREMENTS, LiveMinute, Measurer
+from .measure import MEASUREMENTS, LiveMinute, Measurer, lookback_start
 from .model import SLO, AlertRule
 from .registry import Registry
 from .windows import MINUTE, as_utc, floor_minute, window_span
@@ -120,11 +120,11 @@ def _label(d: timedelta) -> str:
     return format_duration(d)
 
 
-def _windows(slo: SLO, end: datetime) -> dict[str, datetime]:
+def _windows(slo: SLO, end: datetime, extra: Sequence[timedelta] = ()) -> dict[str, datetime]:
     """Window label -> first minute it covers (all end at `end`, the minute in progress added)."""
     span = window_span(slo.window, end)
     out = {"window": span.start if slo.window.type == "calendar" else end - slo.window.nominal}
-    for d in [CURRENT, *(r.long_window for r in slo.alerts), *(r.short_window for r in slo.alerts)]:
+    for d in [CURRENT, *(r.long_window for r in slo.alerts), *(r.short_window for r in slo.alerts), *extra]:
         out[_label(d)] = end - d
     return out
 
@@ -217,16 +217,24 @@ def evaluate_many(
     measurer: Measurer | None = None,
     priors: dict[tuple[uuid.UUID, str], Prior] | None = None,
     commit: bool = True,
+    windows: Sequence[timedelta] = (),
 ) -> list[SLOStatus]:
     """Status of each SLO as of `at`. Stored minutes are brought up to date on the way (without
-    `commit`, recent minutes are counted but not stored)."""
+    `commit`, recent minutes are counted but not stored). `windows` adds burn rates over any
+    other whole-minute windows, up to the SLO's own window."""
     at = as_utc(at)
     slos = list(slos)
     if not slos:
         return []
     measurer = measurer or Measurer(store)
     end = floor_minute(at)
-    per_slo = {s.slo_id: _windows(s, end) for s in slos}
+    for w in windows:
+        if w < MINUTE or w % MINUTE:
+            raise ValueError(f"burn-rate window {format_duration(w)}: use whole minutes (e.g. 15m, 2h)")
+        for slo in slos:
+            if end - w < lookback_start(slo, at):
+                raise ValueError(f"burn-rate window {format_duration(w)} is longer than SLO {slo.name}'s window")
+    per_slo = {s.slo_id: _windows(s, end, windows) for s in slos}
     edges = sorted({t for w in per_slo.values() for t in w.values()}, reverse=True)
     with store.lock("slo-measurements"):  # the loop and API requests share the stored minutes
         measurer.reconcile(tenant, slos, at)
@@ -268,8 +276,9 @@ def evaluate_many(
     return out
 
 
-def evaluate(store: Store, slo: SLO, at: datetime, measurer: Measurer | None = None) -> SLOStatus:
-    return evaluate_many(store, slo.tenant, [slo], at, measurer=measurer)[0]
+def evaluate(store: Store, slo: SLO, at: datetime, measurer: Measurer | None = None,
+             windows: Sequence[timedelta] = ()) -> SLOStatus:  # fmt: skip
+    return evaluate_many(store, slo.tenant, [slo], at, measurer=measurer, windows=windows)[0]
 
 
 # -- the clock-driven loop ---------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,11 @@ def list_status(store: Store, tenant: str, at: datetime | None = None) -> list[S
     return evaluate_many(store, tenant, slos, _at(at))
 
 
-def status(store: Store, tenant: str, name: str, at: datetime | None = None) -> SLOStatus:
-    """One SLO as of `at`: SLI, budget, burn rates, firing alerts. Raises UnknownSLO."""
-    return evaluate(store, Registry(store).get(tenant, name).slo, _at(at))
+def status(store: Store, tenant: str, name: str, at: datetime | None = None,
+           windows: Sequence[timedelta] = ()) -> SLOStatus:  # fmt: skip
+    """One SLO as of `at`: SLI, budget, burn rates (plus over `windows`), firing alerts.
+    Raises UnknownSLO, or ValueError for a window that is not whole minutes within the SLO's."""
+    return evaluate(store, Registry(store).get(tenant, name).slo, _at(at), windows=windows)
 
 
 def chart(store: Store, tenant: str, name: str, at: datetime | None = None) -> tuple[SLOStatus, bytes]:

@@ -13,6 +13,7 @@ from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from .. import slo
+from ..slo.durations import parse_duration
 from ..store import Store
 from ..store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
 from ..tenancy import ApiKeys, Unauthorized
@@ -100,11 +101,17 @@ def create_api(
         return {"slos": [st.to_json() for st in await run(slo.list_status, store, t, at)]}
 
     @app.get("/api/v1/slos/{name}")
-    async def slo_status(t: Tenant, name: str, at: datetime | None = None) -> Any:
+    async def slo_status(
+        t: Tenant, name: str, at: datetime | None = None, window: Annotated[list[str] | None, Query()] = None
+    ) -> Any:
+        """`window` (repeatable, e.g. 15m) adds burn rates over those windows."""
         try:
-            return (await run(slo.status, store, t, name, at)).to_json()
+            extra = [parse_duration(w) for w in window or []]
+            return (await run(slo.status, store, t, name, at, extra)).to_json()
         except slo.UnknownSLO as exc:
             raise HTTPException(404, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
 
     @app.get("/api/v1/slos/{name}/chart.png")
     async def slo_chart(t: Tenant, name: str, at: datetime | None = None) -> Response:

@@ -32,13 +32,18 @@ class Minute:
     route: str = "/api/checkout"
     kind: str = "Server"
     attributes: dict[str, str] = field(default_factory=dict)
+    spread: bool = False  # errors spread evenly over the minute instead of its first requests
 
 
 def rows_for(start: datetime, minute: Minute, tenant: str = "default") -> list[list[object]]:
     rows = []
     for i in range(minute.total):
         ts = start + timedelta(seconds=60 * (i + 0.5) / minute.total)
-        err = i < minute.errors
+        err = (
+            (i * minute.errors) // minute.total != ((i + 1) * minute.errors) // minute.total
+            if minute.spread
+            else i < minute.errors
+        )
         slow = minute.total - i <= minute.slow
         n = next(_ids)
         rows.append([tenant, ts, minute.service, minute.span_name, minute.kind, "Error" if err else "Ok",
