@@ -360,7 +360,7 @@ sli: {type: error_rate}
     # three hours ago, a batch that was stuck somewhere arrives: 200 more requests, all failed
     insert_minutes(store, T - timedelta(hours=3), 20, lambda i: Minute(10, errors=10))
     out = evaluate(store, slo, T + timedelta(minutes=1), Measurer(store)).to_json()  # a fresh process, too
-    assert (out["total"], out["events"]["bad"]) == (3600 + 200 + 10 * 0, 200)
+    assert (out["total"], out["events"]["bad"]) == (3800, 200)
     # and nothing is counted twice on the next cycles
     again = evaluate(store, slo, T + timedelta(minutes=2), measurer).to_json()
     assert (again["total"], again["events"]["bad"]) == (3800, 200)

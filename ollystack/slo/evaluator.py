@@ -328,12 +328,16 @@ class Evaluator:
         at = datetime.fromtimestamp(self.clock.now(), UTC)
         out = []
         for tenant in self.registry.tenants():
-            slos = [s.slo for s in self.registry.list(tenant)]
-            if tenant not in self._priors:
-                self._priors[tenant] = prior_states(self.store, tenant, slos, at)
-            priors = self._priors[tenant]
-            statuses = evaluate_many(self.store, tenant, slos, at, measurer=self.measurer, priors=priors)
-            self._transitions(tenant, statuses, priors)
+            try:
+                slos = [s.slo for s in self.registry.list(tenant)]
+                if tenant not in self._priors:
+                    self._priors[tenant] = prior_states(self.store, tenant, slos, at)
+                priors = self._priors[tenant]
+                statuses = evaluate_many(self.store, tenant, slos, at, measurer=self.measurer, priors=priors)
+                self._transitions(tenant, statuses, priors)
+            except Exception:  # one tenant's failure must not stop the others' alerts
+                log.exception("SLO evaluation failed for tenant %s", tenant)
+                continue
             out += statuses
         return out
 
