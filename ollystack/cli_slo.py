@@ -106,7 +106,7 @@ def slo_list(tenant: Tenant = "default", at: At = None, as_json: JsonOpt = False
                   title=f"SLOs ({len(rows)})")  # fmt: skip
     for r in rows:
         st = r["status"]
-        table.add_row(r["name"], r["service"], r["sli_type"], f"{r['target']:g}%", r["window"]["spec"],
+        table.add_row(r["name"], r["service"], r["sli_type"], f"{r['target']:g}%", r["window"],
                       f"[{_status_colour(st)}]{st}[/]", _pct(r["sli"]), _pct(r["error_budget_remaining"]),
                       ", ".join(a["severity"] for a in r["alerts"]) or "")  # fmt: skip
     console.print(table)
@@ -115,8 +115,8 @@ def slo_list(tenant: Tenant = "default", at: At = None, as_json: JsonOpt = False
 def _print_status(r: dict[str, Any]) -> None:
     st = r["status"]
     console.print(f"[bold]{r['name']}[/bold] ({r['service']}) [{_status_colour(st)}]{st}[/] as of {r['at']}")
-    console.print(f"  objective  {r['target']:g}% {r['sli_type'].replace('_', ' ')} over {r['window']['spec']} "
-                  f"({r['budgeting']}), window from {r['window']['start']}")  # fmt: skip
+    console.print(f"  objective  {r['target']:g}% {r['sli_type'].replace('_', ' ')} over {r['window']} "
+                  f"({r['budgeting']}), window from {r['window_start']}")  # fmt: skip
     console.print(f"  SLI        {_pct(r['sli'])}  ({r['good']:g} good of {r['total']:g})")
     left = r["error_budget_remaining"]
     console.print(f"  budget     {_pct(left)} left: {r['error_budget_remaining_amount']:.1f} of "
@@ -159,7 +159,8 @@ def slo_budget(name: str, tenant: Tenant = "default", at: At = None,
     r = _status_json(s, tenant, name, at)
     keys = ("name", "status", "at", "target", "budgeting", "error_budget_total", "error_budget_consumed",
             "error_budget_consumed_fraction", "error_budget_remaining", "error_budget_remaining_amount",
-            "error_budget_unit", "time_to_exhaustion_seconds", "burn_rates", "window")  # fmt: skip
+            "error_budget_unit", "time_to_exhaustion_seconds", "burn_rates", "window", "window_start",
+            "window_end")  # fmt: skip
     if chart is not None:
         _write_chart(s, tenant, name, r["at"], chart)
     if as_json:

@@ -98,7 +98,8 @@ sli: {type: availability}
     insert_minutes(store, datetime(2026, 10, 31, 22, 0, tzinfo=UTC), 60, lambda i: Minute(10, errors=10))
     insert_minutes(store, span.start, 90, lambda i: Minute(10, errors=1 if i < 3 else 0))
     out = evaluate(store, slo, at).to_json()
-    assert out["window"]["start"] == "2026-10-31T23:00:00+00:00"
+    assert (out["window"], out["window_start"]) == ("calendar month (Europe/Paris)", "2026-10-31T23:00:00+00:00")
+    assert out["window_end"] == "2026-11-30T23:00:00+00:00"
     assert (out["total"], out["good"]) == (900, 897)
     assert out["error_budget_total"] == pytest.approx(0.9)
     assert out["status"] == "BREACHED"

@@ -169,6 +169,11 @@ class Window(_Strict):
         """The window's length for scaling alert windows (a calendar month counts as 30 days)."""
         return self.duration if self.duration is not None else _CALENDAR_NOMINAL[self.unit or "month"]
 
+    @property
+    def label(self) -> str:
+        """`30d`, or `calendar month (Europe/Paris)`: how status output names the window."""
+        return format_duration(self.nominal) if self.type == "rolling" else self.describe()
+
     def describe(self) -> str:
         if self.type == "rolling":
             return f"rolling {format_duration(self.nominal)}"
