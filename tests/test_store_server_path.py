@@ -273,3 +273,30 @@ def test_cli_reports_a_bad_password_without_echoing_it(server: Server, tmp_path:
     assert proc.returncode == 2
     assert "AUTHENTICATION_FAILED" in proc.stderr
     assert "wrong-pa55-xyz" not in proc.stdout + proc.stderr
+
+
+def test_slos_evaluate_against_a_server(server: Server) -> None:
+    """The SLO path over HTTP: INSERT … SELECT with tenant filters, lightweight DELETE of a
+    re-measured hour, FINAL reads (a server may have several writers)."""
+    from datetime import UTC, datetime, timedelta
+
+    from ollystack.slo import parse_text
+    from ollystack.slo.evaluator import evaluate
+    from ollystack.slo.measure import Measurer
+    from tests.support.spans import Minute, insert_minutes
+
+    store = server.store("slo_http")
+    try:
+        store.migrate()
+        (slo,) = parse_text("name: s\nservice: checkout\ntarget: 99\nwindow: 1d\nsli: {type: error_rate}")
+        at = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+        insert_minutes(store, at - timedelta(hours=3), 180, lambda i: Minute(10, errors=1 if i < 30 else 0))
+        insert_minutes(store, at - timedelta(hours=3), 60, lambda i: Minute(5, errors=5), tenant="other")
+        measurer = Measurer(store)
+        first = evaluate(store, slo, at, measurer).to_json()
+        assert (first["total"], first["events"]["bad"]) == (1800, 30)
+        insert_minutes(store, at - timedelta(hours=2), 10, lambda i: Minute(10, errors=10))  # late rows
+        later = evaluate(store, slo, at + timedelta(minutes=1), measurer).to_json()
+        assert (later["total"], later["events"]["bad"]) == (1900, 130)
+    finally:
+        store.close()
