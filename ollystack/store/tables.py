@@ -32,4 +32,6 @@ STATE_TABLES: dict[str, str] = {
     "signals": "cityHash64(TenantId)",
     "synthetics_runs": "cityHash64(CanaryName)",
     "slo_source_counts": "cityHash64(Key)",
+    "incidents": "cityHash64(IncidentId)",
+    "incident_events": "cityHash64(IncidentId)",
 }

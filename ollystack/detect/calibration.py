@@ -1,0 +1,52 @@
+"""Turning a model's raw statistic into a score that means the same on every series.
+
+A statistic (how unusual a point looks to one model) is mapped to a tail probability p under
+that series' own training distribution: empirical quantiles where data exists, an exponential
+tail fitted to the top 5% beyond it, so p can go far below 1/n. The score is
+`-log10(p) / (2 * -log10(fa_rate))`, clipped to [0, 1]: 0.5 exactly at the false-alarm rate the
+detector is set for, 1.0 at its square. A threshold of 0.5 then fires on about `fa_rate` of
+normal points on any series, which is what makes scores comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TAIL = 0.05
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    sorted_train: np.ndarray
+    tail_start: float
+    tail_scale: float
+
+    @classmethod
+    def fit(cls, stat: np.ndarray) -> Calibrator:
+        s = np.sort(np.asarray(stat, dtype=float)[np.isfinite(stat)])
+        if s.size < 20:
+            s = np.concatenate([s, np.full(20 - s.size, s.max() if s.size else 1.0)])
+        start = float(np.quantile(s, 1 - TAIL))
+        # the top 0.1% may be anomalies the history still holds: they do not shape the tail
+        top = float(np.quantile(s, 0.999))
+        excess = s[(s > start) & (s <= top)] - start
+        scale = float(excess.mean()) if excess.size else 0.0
+        spread = float(np.quantile(s, 0.95) - np.quantile(s, 0.5))
+        scale = max(scale, 0.25 * spread, 1e-9)  # a floor: a degenerate tail must not make p collapse
+        return cls(s, start, scale)
+
+    def p_value(self, stat: np.ndarray) -> np.ndarray:
+        """P(statistic >= x) under the training distribution."""
+        x = np.asarray(stat, dtype=float)
+        n = self.sorted_train.size
+        emp = (n - np.searchsorted(self.sorted_train, x, side="left") + 1) / (n + 1)
+        tail = TAIL * np.exp(-(x - self.tail_start) / self.tail_scale)
+        p = np.where(x > self.tail_start, np.minimum(emp, tail), emp)
+        return np.clip(np.where(np.isfinite(x), p, 1.0), 1e-300, 1.0)
+
+
+def score_from_p(p: np.ndarray, fa_rate: float) -> np.ndarray:
+    """0.5 at the false-alarm rate, 1.0 at its square, 0 for ordinary points."""
+    return np.clip(-np.log10(p) / (2 * -np.log10(fa_rate)), 0.0, 1.0)

@@ -1,0 +1,29 @@
+"""Incidents: Signals deduplicated and grouped into incidents, their lifecycle and timeline."""
+
+from .functions import InvalidTransition, acknowledge, add_message, get, list_incidents, mitigate, resolve
+from .manager import IncidentManager, Policy
+from .model import Incident, IncidentEvent, Member
+from .notify import LogNotifier, Notifier
+from .relations import Relations, SpanDependencies, StaticRelations
+from .storage import UnknownIncident
+
+__all__ = [
+    "Incident",
+    "IncidentEvent",
+    "IncidentManager",
+    "InvalidTransition",
+    "LogNotifier",
+    "Member",
+    "Notifier",
+    "Policy",
+    "Relations",
+    "SpanDependencies",
+    "StaticRelations",
+    "UnknownIncident",
+    "acknowledge",
+    "add_message",
+    "get",
+    "list_incidents",
+    "mitigate",
+    "resolve",
+]
