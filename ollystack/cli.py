@@ -21,6 +21,7 @@ from .cli_common import (
     parse_since,
     parse_time,
 )
+from .cli_detect import detect_app
 from .cli_incidents import incidents_app
 from .cli_slo import slo_app
 from .config import Settings, mask_url
@@ -39,6 +40,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(query_app, name="query")
 app.add_typer(eval_app, name="eval")
 app.add_typer(slo_app, name="slo")
+app.add_typer(detect_app, name="detect")
 app.add_typer(incidents_app, name="incidents")
 
 

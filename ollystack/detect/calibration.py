@@ -49,4 +49,4 @@ class Calibrator:
 
 def score_from_p(p: np.ndarray, fa_rate: float) -> np.ndarray:
     """0.5 at the false-alarm rate, 1.0 at its square, 0 for ordinary points."""
-    return np.clip(-np.log10(p) / (2 * -np.log10(fa_rate)), 0.0, 1.0)
+    return np.clip(-np.log10(p) / (2 * -np.log10(fa_rate)), 0.0, 1.0) + 0.0  # + 0.0: no -0.0

@@ -11,12 +11,18 @@ from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel
 
-from .. import slo
+from .. import incidents, slo
 from ..slo.durations import parse_duration
 from ..store import Store
 from ..store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
 from ..tenancy import ApiKeys, Unauthorized
+
+
+class IncidentAction(BaseModel):
+    by: str
+    note: str = ""
 
 
 def create_api(
@@ -137,5 +143,53 @@ def create_api(
         except slo.UnknownSLO as exc:
             raise HTTPException(404, str(exc)) from exc
         return Response(status_code=204)
+
+    # -- incidents --------------------------------------------------------------------------------
+    @app.get("/api/v1/incidents")
+    async def incident_list(
+        t: Tenant,
+        status: str | None = None,
+        service: str | None = None,
+        since: datetime | None = None,
+        limit: int = Query(100, ge=1, le=10_000),
+    ) -> Any:
+        """Newest first; `since` keeps the incidents open at some time since then."""
+        try:
+            found = await run(incidents.list_incidents, store, t, status, service, since, limit)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return {"incidents": [i.to_json(timeline=False) for i in found]}
+
+    @app.get("/api/v1/incidents/{ref}")
+    async def incident_show(t: Tenant, ref: str) -> Any:
+        """One incident with its members and timeline; `ref` is its id or a unique prefix."""
+        try:
+            return (await run(incidents.get, store, t, ref)).to_json()
+        except incidents.UnknownIncident as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    async def act(fn: Callable[..., incidents.Incident], t: str, ref: str, body: IncidentAction | None,
+                  by: str | None, note: str) -> Any:  # fmt: skip
+        who, text = (body.by, body.note) if body is not None else (by or "", note)
+        try:
+            return (await run(fn, store, t, ref, who, text)).to_json()
+        except incidents.UnknownIncident as exc:
+            raise HTTPException(404, str(exc)) from exc
+        except incidents.InvalidTransition as exc:
+            raise HTTPException(409, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    @app.post("/api/v1/incidents/{ref}/ack")
+    async def incident_ack(t: Tenant, ref: str, body: IncidentAction | None = None, by: str | None = None,
+                           note: str = "") -> Any:  # fmt: skip
+        """Acknowledge: `{"by": …, "note": …}` as JSON, or `?by=…&note=…`."""
+        return await act(incidents.acknowledge, t, ref, body, by, note)
+
+    @app.post("/api/v1/incidents/{ref}/resolve")
+    async def incident_resolve(t: Tenant, ref: str, body: IncidentAction | None = None, by: str | None = None,
+                               note: str = "") -> Any:  # fmt: skip
+        """Resolve by hand: `{"by": …, "note": …}` as JSON, or `?by=…&note=…`."""
+        return await act(incidents.resolve, t, ref, body, by, note)
 
     return app

@@ -76,11 +76,11 @@ class AutoencoderModel:
         self.net.fit(sample, sample)
 
     def point_stat(self, ts: np.ndarray, y: np.ndarray, ctx_ts: np.ndarray, ctx_y: np.ndarray) -> np.ndarray:
-        all_ts = np.concatenate([ctx_ts[-(WINDOW - 1):], ts])
-        all_y = np.concatenate([ctx_y[-(WINDOW - 1):], y])
+        all_ts = np.concatenate([ctx_ts[-(WINDOW - 1) :], ts])
+        all_y = np.concatenate([ctx_y[-(WINDOW - 1) :], y])
         r = np.nan_to_num(np.clip((all_y - self.profile(all_ts)) / self.profile.scale, -20, 20))
         if r.size < WINDOW:
             r = np.concatenate([np.zeros(WINDOW - r.size), r])
         win = self._windows(r)
         err = np.mean((self.net.predict(win) - win) ** 2, axis=1)
-        return err[-ts.size:]
+        return err[-ts.size :]
