@@ -63,6 +63,10 @@ class MetricDetector:
 
     name = "metric_anomaly"
 
+    def model_names(self) -> list[str]:
+        """The models in use across the series watched (for reports)."""
+        return sorted({st.fitted.name for st in self._state.values() if st.fitted is not None})
+
     def suppress(self, pattern: str, start: datetime, end: datetime, reason: str = "") -> Suppression:
         s = Suppression(pattern, start, end, reason)
         self.suppressions.append(s)

@@ -2,9 +2,10 @@
 
 For each scenario the harness starts `ollystack serve` on a fresh embedded store, sends the
 scenario's history and evaluated stretch from the simulator as OTLP (virtual time, faults with
-ground truth), and then runs the stages that grade it. Detectors, incidents and the
-investigating agent do not exist yet: their parts of the result are reported as missing (null),
-never as zero, and each fills its part in as it lands.
+ground truth), and then replays the evaluated stretch through the detectors and the incident
+engine on a virtual clock, minute by minute (time to detect, false-positive incidents). The
+investigating agent does not exist yet: its part of the result is reported as missing (null),
+never as zero.
 """
 
 from __future__ import annotations
@@ -18,14 +19,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..detect import MetricDetector, Scheduler
+from ..incidents import IncidentManager
+from ..incidents.functions import list_incidents
+from ..incidents.notify import LogNotifier
 from ..launch import launch
+from ..simulate.clock import VirtualClock
 from ..simulate.runner import SimSpec, backfill_parallel
 from ..store import Store
 from .scenario import Scenario, load_dir
-from .scoring import ScenarioResult, Truth, summarize
+from .scoring import ScenarioResult, Truth, false_positives, summarize, time_to_detect
 
 DEFAULT_SCENARIOS = Path(__file__).resolve().parents[2] / "evals" / "scenarios"
-MISSING = ("detectors", "incidents", "investigation")
+MISSING = ("investigation",)
+DETECT_STEP = 60.0  # virtual seconds between detector cycles
 
 
 @dataclass
@@ -69,7 +76,8 @@ def _simulate(s: Scenario, workdir: Path, now: float) -> tuple[ScenarioResult, T
     finally:
         child.proc.terminate()
         child.proc.wait(120)
-    result = ScenarioResult(s.name, fault_free_days=(s.history + s.evaluate - _fault_seconds(s)) / 86_400)
+    # detectors watch the evaluated stretch only: false positives are per fault-free day of it
+    result = ScenarioResult(s.name, fault_free_days=max(0.0, s.evaluate - _fault_seconds(s)) / 86_400)
     store = Store(f"chdb://{workdir / 'data'}")
     try:
         before, during = (
@@ -88,14 +96,39 @@ def _simulate(s: Scenario, workdir: Path, now: float) -> tuple[ScenarioResult, T
             )
             .result_rows[0]
         )
+        starts, note = _detect(store, history_end, history_end + s.evaluate)
     finally:
         store.close()
+    ttd = time_to_detect(truth, starts)
+    result.detected, result.ttd_seconds = ttd is not None, ttd
+    result.fp_incidents = false_positives(starts, [truth] if truth.service else [])
+    result.notes.append(note)
     result.notes.append(
         f"simulated {progress.requests:,} requests, {progress.spans:,} spans, {progress.logs:,} log records "
         f"in {progress.seconds:.0f} s; {truth.service} error ratio {_pct(before)} before the fault, "
         f"{_pct(during)} during it"
     )
     return result, truth
+
+
+def _detect(store: Store, start: float, end: float) -> tuple[list[float], str]:
+    """Replay [start, end) through the metric detector and the incident engine in virtual time;
+    returns when each incident opened."""
+    clock = VirtualClock(start)
+    manager = IncidentManager(store, clock, notifier=LogNotifier())
+    detector = MetricDetector(store)
+    sched = Scheduler(store, clock, [detector], [manager])
+    signals = sched.cycle()  # fits the models on the history
+    while clock.now() + DETECT_STEP <= end:
+        clock.advance(DETECT_STEP)
+        signals += sched.cycle()
+        manager.tick()
+    incidents = list_incidents(store, "default")
+    starts = sorted(i.opened_at.timestamp() for i in incidents)
+    fired = [sig for sig in signals if sig.state == "firing"]
+    models = detector.model_names()
+    titles = ", ".join(sorted({i.title for i in incidents}))[:300]
+    return starts, f"detectors: {len(fired)} signals, {len(incidents)} incidents ({titles}); models {', '.join(models)}"
 
 
 def _fault_seconds(s: Scenario) -> float:
@@ -123,7 +156,7 @@ def run(
                 shutil.rmtree(work, ignore_errors=True)
         else:
             result, truths[s.name] = ScenarioResult(s.name), truth_of(s, placed(s, now)[1])
-        result.notes.append("not graded: " + ", ".join(MISSING) + " are not built yet")
+        result.notes.append("not graded: " + ", ".join(MISSING) + " (not built yet)")
         results.append(result)
         if on_scenario:
             on_scenario(result)

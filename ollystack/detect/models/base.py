@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Protocol
 
 import numpy as np
+import pandas as pd
 
 from ..series import robust_scale
 
@@ -63,12 +64,8 @@ class RollingModel(FlatModel):
         # the median of the `window` points before each point (context first, then earlier new points)
         pad = ctx_y[-self.window :]
         hist = np.concatenate([np.full(self.window - pad.size, np.nan), pad, y])
-        out = np.empty(ts.shape)
-        for i in range(ts.size):
-            past = hist[i : i + self.window]
-            past = past[np.isfinite(past)]
-            out[i] = np.median(past) if past.size else self.level
-        return out
+        med = pd.Series(hist).rolling(self.window, min_periods=1).median().shift(1).to_numpy()[self.window :]
+        return np.where(np.isfinite(med), med, self.level)
 
 
 class SparseModel(FlatModel):
