@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     slo_dir: Path = Field(Path("./slos"), description="SLO definitions: native YAML, OpenSLO v1 or Sloth")
     slo_eval_interval_s: float = Field(30.0, gt=0, description="seconds between SLO evaluation cycles")
+    detect_interval_s: float = Field(60.0, gt=0, description="seconds between anomaly detector cycles")
+    detect_fa_rate: float = Field(1e-4, gt=0, lt=0.5, description="share of normal points a detector may flag")
+    detect_enabled: bool = Field(True, description="run the anomaly detectors in `ollystack serve`")
 
     @field_validator("api_keys", mode="before")
     @classmethod

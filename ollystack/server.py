@@ -17,6 +17,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .config import Settings, mask_url
+from .detect import MetricDetector, Scheduler
+from .incidents import IncidentManager
 from .ingest.batcher import Batcher
 from .ingest.otlp_grpc import otlp_grpc_server
 from .ingest.otlp_http import otlp_http_app
@@ -117,7 +119,12 @@ class Service:
         batcher.start()
         receiver = Receiver(batcher, self.metrics, s.ttl_days)
         api = create_api(store, self.keys, metrics_text=self.metrics.render, ready=self.ready)
-        slo_loop = SLOLoop(store, WallClock(), s.slo_dir, [StoreSignals(store)], s.slo_eval_interval_s)
+        clock = WallClock()
+        incidents = IncidentManager(store, clock)  # notifies through the log until a chat adapter is wired
+        sinks = [StoreSignals(store), incidents]
+        slo_loop = SLOLoop(store, clock, s.slo_dir, sinks, s.slo_eval_interval_s)
+        metric = [MetricDetector(store, fa_rate=s.detect_fa_rate)] if s.detect_enabled else []
+        detectors = Scheduler(store, clock, metric, sinks, s.detect_interval_s, after=[incidents.tick])
         await asyncio.to_thread(slo_loop.reload)  # SLO files are known before the service says ready
         otlp_app = otlp_http_app(
             receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]
@@ -156,6 +163,7 @@ class Service:
             store.close()
             raise
         slo_loop.start()
+        detectors.start()
         ports = [srv.servers[0].sockets[0].getsockname()[1] for srv in servers]
         self.endpoints = Endpoints(otlp_http=ports[0], otlp_grpc=grpc_port, api=ports[1])
         loop = asyncio.get_running_loop()
@@ -177,6 +185,7 @@ class Service:
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.to_thread(batcher.close, 120)
         await asyncio.to_thread(slo_loop.stop)
+        await asyncio.to_thread(detectors.stop)
         store.close()
         log.info("stopped; every acknowledged item is committed")
 

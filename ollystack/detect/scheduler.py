@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -41,8 +42,10 @@ def active_tenants(store: Store, now: datetime, lookback: timedelta = timedelta(
 
 class Scheduler:
     def __init__(self, store: Store, clock: Clock, detectors: list[Detector], sinks: list[SignalSink],
-                 interval: float = 60.0) -> None:  # fmt: skip
+                 interval: float = 60.0, after: list[Callable[[], object]] | None = None) -> None:  # fmt: skip
+        """`after`: work to run after each cycle (the incident manager's tick)."""
         self.store, self.clock, self.detectors, self.sinks, self.interval = store, clock, detectors, sinks, interval
+        self.after = list(after or [])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="detectors", daemon=True)
 
@@ -63,6 +66,11 @@ class Scheduler:
                         except Exception:  # a sink that fails must not lose the signal for the others
                             log.exception("signal sink %r failed", sink)
                 out += signals
+        for fn in self.after:
+            try:
+                fn()
+            except Exception:
+                log.exception("after-cycle step %r failed", fn)
         return out
 
     def _loop(self) -> None:
