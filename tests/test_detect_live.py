@@ -93,3 +93,14 @@ def test_short_history_falls_back_and_says_so(store: Store) -> None:
     assert firing
     assert firing[0].evidence["model"] == "rolling"
     assert "short history" in firing[0].evidence["model_reason"] and "short history" in firing[0].title
+
+
+def test_minutes_not_yet_arrived_are_not_zero_traffic(history: Store) -> None:
+    """A Collector that is late (or a replay behind real time) must not read as traffic dropping to zero."""
+    store = history
+    clock = VirtualClock(T0.timestamp())
+    sched = Scheduler(store, clock, [MetricDetector(store)], [Collect()])
+    sched.cycle()
+    assert _run(sched, clock, 20) == []  # nothing arrived for 20 minutes: nothing scored, nothing fired
+    insert_minutes(store, T0, 25, lambda i: _traffic(3 * 1440 + i))  # then it all arrives, normal
+    assert [s for s in _run(sched, clock, 10) if s.state == "firing"] == []

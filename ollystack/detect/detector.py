@@ -19,7 +19,7 @@ import numpy as np
 from ..signals import Signal
 from ..store import Store
 from .anomaly import CONTEXT, AnomalyDetector, Fitted
-from .sources import Series, SeriesKey, metric_series, red_series
+from .sources import Series, SeriesKey, data_watermark, metric_series, red_series
 
 log = logging.getLogger(__name__)
 FIRE_K, FIRE_N = 3, 5  # anomalous points among the last N that open a signal
@@ -57,6 +57,7 @@ class MetricDetector:
     retrain: timedelta = timedelta(days=1)
     min_rate: float = 1.0
     model: str = "auto"
+    lateness: timedelta = timedelta(minutes=2)
     suppressions: list[Suppression] = field(default_factory=list)
     _state: dict[tuple[str, SeriesKey], _State] = field(default_factory=dict, init=False)
     _fitted_at: dict[str, datetime] = field(default_factory=dict, init=False)
@@ -92,12 +93,23 @@ class MetricDetector:
             st.scored_until = max(st.scored_until, int(ts[-1]) + 60)
         self._fitted_at[tenant] = now
 
+    def _scored_end(self, tenant: str, now: datetime) -> datetime | None:
+        """Score up to `lateness` ago, and never past the newest telemetry that has arrived: a
+        minute nobody has sent yet is not a minute with zero requests."""
+        limit = (now - self.lateness).replace(second=0, microsecond=0)
+        newest = data_watermark(self.store, tenant, now - timedelta(hours=6), now)
+        if newest is None:
+            return None
+        return min(limit, newest.replace(second=0, microsecond=0))
+
     def run(self, tenant: str, now: datetime) -> list[Signal]:
         """Score the minutes completed since the last run; returns signals that fired or resolved."""
         det = AnomalyDetector(self.fa_rate, self.model)
         if tenant not in self._fitted_at or now - self._fitted_at[tenant] >= self.retrain:
             self._fit_all(tenant, now, det)
-        end = now.replace(second=0, microsecond=0)
+        end = self._scored_end(tenant, now)
+        if end is None:
+            return []
         series = self._series(tenant, end - timedelta(minutes=CONTEXT + 30), end)
         out: list[Signal] = []
         for key, (ts, y) in series.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -104,3 +104,19 @@ def metric_series(store: Store, tenant: str, start: datetime, end: datetime) -> 
             vals[np.searchsorted(grid, [p[0] for p in pts])] = [p[1] for p in pts]
             out[key] = (grid, vals)
     return out
+
+
+def data_watermark(store: Store, tenant: str, since: datetime, until: datetime) -> datetime | None:
+    """The newest span or metric point time in [since, until), or None when nothing arrived."""
+    db = store.options.database
+    span = "TenantId = {{tenant:String}} AND {col} >= {{a:DateTime64(9)}} AND {col} < {{b:DateTime64(9)}}"
+    value = store.scope(tenant).scalar(
+        f"""SELECT max(t) FROM (
+                SELECT max(Timestamp) AS t FROM {db}.otel_traces WHERE {span.format(col="Timestamp")}
+                UNION ALL SELECT max(TimeUnix) FROM {db}.otel_metrics_gauge WHERE {span.format(col="TimeUnix")}
+                UNION ALL SELECT max(TimeUnix) FROM {db}.otel_metrics_sum WHERE {span.format(col="TimeUnix")})""",
+        {"a": since, "b": until},
+    )
+    if value is None or value.year < 1971:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
