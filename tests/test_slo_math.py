@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -399,3 +400,14 @@ sli: {type: error_rate}
         evaluate(store, slo, T, windows=[timedelta(seconds=90)])
     with pytest.raises(ValueError, match="longer than"):
         evaluate(store, slo, T, windows=[timedelta(days=40)])
+
+
+def test_the_shipped_example_slos_load() -> None:
+    """`make demo` and the README point at them: a broken example would leave the demo without SLOs."""
+    from importlib import resources
+
+    from ollystack.slo import load_dir
+
+    folder = resources.files("ollystack.slo").joinpath("examples")
+    names = {s.name for s in load_dir(Path(str(folder)))}
+    assert {"payments-charge-availability", "checkout-latency", "api-gateway-availability"} <= names
