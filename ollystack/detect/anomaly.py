@@ -48,7 +48,7 @@ def choose(ts: np.ndarray, y: np.ndarray) -> tuple[str, str, Shape]:
     if sh.spread <= 1e-9 * max(1.0, abs(sh.level)):
         return "flat", "flat: the series barely moves", sh
     strength = seasonal_strength(ts, y)
-    if strength >= 0.3:
+    if strength >= 0.2:
         return "seasonal", f"seasonal: daily/weekly cycle explains {100 * strength:.0f}% of the variation", sh
     if sh.kurtosis > 20:
         return "iforest", f"spiky: heavy-tailed changes (kurtosis {sh.kurtosis:.0f})", sh
@@ -84,7 +84,15 @@ class AnomalyDetector:
     def _stats(self, m: Model, ts: np.ndarray, y: np.ndarray, ctx_ts: np.ndarray, ctx_y: np.ndarray
                ) -> dict[str, np.ndarray]:  # fmt: skip
         if not m.residual:
-            return {"point": m.point_stat(ts, y, ctx_ts, ctx_y)}
+            stats = {"point": m.point_stat(ts, y, ctx_ts, ctx_y)}
+            profile = getattr(m, "profile", None)
+            if profile is None:
+                return stats
+            # the learned models judge odd points and shapes; shifts, drifts and variance changes,
+            # which no single point shows, are judged on the residuals from their profile as well
+            z = np.nan_to_num((y - profile(ts)) / profile.scale)
+            ctx_z = np.nan_to_num((ctx_y - profile(ctx_ts)) / profile.scale)
+            return stats | self._history_stats(ctx_z, z)
         transform = getattr(m, "transform", None)
         if transform is not None:
             y = transform(np.concatenate([ctx_y, y]))[-y.size :]
@@ -98,10 +106,15 @@ class AnomalyDetector:
             ctx_z = np.nan_to_num((transform_ctx - ctx_exp) / m.scale(ctx_ts))
         else:
             ctx_z = np.zeros(0)
+        return {"point": np.abs(z)} | self._history_stats(ctx_z, z)
+
+    @staticmethod
+    def _history_stats(ctx_z: np.ndarray, z: np.ndarray) -> dict[str, np.ndarray]:
+        """The shift (EWMA of residuals) and variance statistics of the new points `z`."""
         full = np.concatenate([ctx_z, z])
         shift = np.abs(_ewma(np.clip(full, -10, 10)))[-z.size :]
         var = np.log(_rolling_mean(np.clip(full, -10, 10) ** 2, VAR_WINDOW) + 1e-3)[-z.size :]
-        return {"point": np.abs(z), "shift": shift, "var": var}
+        return {"shift": shift, "var": var}
 
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, ts: np.ndarray, y: np.ndarray) -> Fitted:

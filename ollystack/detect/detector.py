@@ -56,6 +56,9 @@ class MetricDetector:
     history: timedelta = timedelta(days=14)
     retrain: timedelta = timedelta(days=1)
     min_rate: float = 1.0
+    min_rate_detail: float = 10.0
+    min_points: int = 60  # a series is watched once it has an hour of points
+    retrain_short: timedelta = timedelta(hours=1)  # fallback (short-history) models learn hourly
     model: str = "auto"
     lateness: timedelta = timedelta(minutes=2)
     suppressions: list[Suppression] = field(default_factory=list)
@@ -74,7 +77,7 @@ class MetricDetector:
         return s
 
     def _series(self, tenant: str, start: datetime, end: datetime) -> Series:
-        return {**red_series(self.store, tenant, start, end, self.min_rate),
+        return {**red_series(self.store, tenant, start, end, self.min_rate, self.min_rate_detail),
                 **metric_series(self.store, tenant, start, end)}  # fmt: skip
 
     def _fit_all(self, tenant: str, now: datetime, det: AnomalyDetector) -> None:
@@ -82,9 +85,8 @@ class MetricDetector:
         for key, (ts, y) in self._series(tenant, end - self.history, end).items():
             st = self._state.setdefault((tenant, key), _State())
             ok = np.isfinite(y)
-            if ok.sum() < 10:
+            if ok.sum() < self.min_points:
                 continue
-            # points already flagged do not teach the model what normal is
             try:
                 st.fitted = det.fit(ts[ok], y[ok])
             except (ValueError, np.linalg.LinAlgError) as exc:
@@ -105,7 +107,11 @@ class MetricDetector:
     def run(self, tenant: str, now: datetime) -> list[Signal]:
         """Score the minutes completed since the last run; returns signals that fired or resolved."""
         det = AnomalyDetector(self.fa_rate, self.model)
-        if tenant not in self._fitted_at or now - self._fitted_at[tenant] >= self.retrain:
+        fallback = any(
+            st.fitted is not None and st.fitted.fallback for (t, _), st in self._state.items() if t == tenant
+        )
+        every = self.retrain_short if fallback else self.retrain
+        if tenant not in self._fitted_at or now - self._fitted_at[tenant] >= every:
             self._fit_all(tenant, now, det)
         end = self._scored_end(tenant, now)
         if end is None:
@@ -116,7 +122,7 @@ class MetricDetector:
             st = self._state.setdefault((tenant, key), _State())
             if st.fitted is None:
                 ok = np.isfinite(y)
-                if ok.sum() < 10:
+                if ok.sum() < self.min_points:
                     continue
                 st.fitted = det.fit(ts[ok], y[ok])  # new series: the rolling fallback until a refit
                 st.scored_until = int(ts[ok][-1]) + 60

@@ -38,11 +38,13 @@ def _epoch(t: datetime) -> int:
     return int(t.timestamp())
 
 
-def red_series(store: Store, tenant: str, start: datetime, end: datetime, min_rate: float = 1.0) -> Series:
+def red_series(store: Store, tenant: str, start: datetime, end: datetime, min_rate: float = 1.0,
+               min_rate_detail: float = 10.0) -> Series:  # fmt: skip
     """Rate, error ratio and latency percentiles per (service, endpoint) and minute.
 
-    Endpoints averaging under `min_rate` requests a minute are left out: their percentiles are
-    noise, and their rate is better judged as a sparse count by the service-level series.
+    Endpoints averaging under `min_rate` requests a minute are left out, and error ratio and
+    percentiles need `min_rate_detail`: with three requests a minute, one failure is a 33% error
+    ratio and a p99 is one request, which says nothing.
     """
     rows = (
         store.scope(tenant)
@@ -60,16 +62,18 @@ def red_series(store: Store, tenant: str, start: datetime, end: datetime, min_ra
     grouped: dict[tuple[str, str], list[tuple[int, int, float, list[float]]]] = defaultdict(list)
     for svc, span, m, n, err, q in rows:
         grouped[(svc, span)].append((int(m), int(n), float(err), q))
-    minutes = max(1.0, (end - start).total_seconds() / 60)
     out: Series = {}
     grid = np.arange(_epoch(start) // 60 * 60, _epoch(end), 60, dtype=np.int64)
     for (svc, span), pts in grouped.items():
+        minutes = (pts[-1][0] - pts[0][0]) / 60 + 1  # since the endpoint was first seen in the window
         if sum(p[1] for p in pts) / minutes < min_rate:
             continue
         idx = np.searchsorted(grid, [p[0] for p in pts])
         rate = np.zeros(grid.size)  # a minute without requests is a rate of 0, not missing
         rate[idx] = [p[1] for p in pts]
         out[SeriesKey("spans", svc, span, "rate")] = (grid, rate)
+        if sum(p[1] for p in pts) / minutes < min_rate_detail:
+            continue
         for j, measure in enumerate(("error_ratio", "p50_ms", "p95_ms", "p99_ms")):
             vals = np.full(grid.size, np.nan)
             vals[idx] = [p[2] if j == 0 else p[3][j - 1] / 1e6 for p in pts]

@@ -142,11 +142,31 @@ class SeasonalModel:
 
 
 def seasonal_strength(ts: np.ndarray, y: np.ndarray) -> float:
-    """Hyndman's F_s on 5-minute means: 1 - var(remainder) / var(seasonal + remainder)."""
+    """The share of within-day variation on 5-minute means that a repeating daily cycle explains.
+
+    Estimated split-half: the covariance of the mean daily profiles of alternate days, over the
+    variance left once each day's mean is removed. Noise is independent between the halves, so it
+    does not count as a cycle however few days there are (Hyndman's F_s from STL, used before, gave
+    white noise 0.4 over a week and 0.7 over three days, so noisy gauges were taken for seasonal).
+    """
     if ts.size < 2 or ts[-1] - ts[0] < 2 * DAY:
         return 0.0
-    _, gy = downsample(ts, y, max(BUCKET, step_of(ts)))
-    per_day = DAY // max(BUCKET, step_of(ts))
-    res = STL(gy, period=per_day, seasonal_jump=1, trend_jump=10, low_pass_jump=10).fit()
-    denom = np.var(res.seasonal + res.resid)
-    return float(max(0.0, 1 - np.var(res.resid) / denom)) if denom > 0 else 0.0
+    step = max(BUCKET, step_of(ts))
+    gts, gy = downsample(ts, y, step)
+    per_day = DAY // step
+    days, inv = np.unique(gts // DAY, return_inverse=True)
+    rest = gy - (np.bincount(inv, weights=gy) / np.bincount(inv))[inv]
+    slot = ((gts % DAY) // step).astype(int)
+    half = days[inv] % 2
+    prof = np.full((2, per_day), np.nan)
+    for h in (0, 1):
+        m = half == h
+        counts = np.bincount(slot[m], minlength=per_day)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prof[h] = np.bincount(slot[m], weights=rest[m], minlength=per_day) / counts
+    ok = np.isfinite(prof).all(axis=0)
+    total = float(np.var(rest))
+    if ok.sum() < 2 or total <= 0:
+        return 0.0
+    a, b = prof[0, ok], prof[1, ok]
+    return float(np.clip(np.mean((a - a.mean()) * (b - b.mean())) / total, 0.0, 1.0))
