@@ -10,8 +10,10 @@ Rules, in the order a firing Signal meets them:
 4. else a new incident opens.
 
 A resolved Signal only marks its member recovered. `tick()` resolves an incident once every
-member is recovered (resolved, or silent for `stale_after` unless its source reports resolution
-itself, as SLO alerts do) and that has held for the quiet period. Everything is read from and
+member is recovered and that has held for the quiet period. Detectors and SLO alerts signal only
+their transitions, so a silent member is still firing; `stale_after` is the safety net for a
+recovery that was never reported (a detector restarted mid-anomaly forgets it was firing), except
+for sources whose alert state survives a restart (`stateful_sources`: SLO alerts). Everything is read from and
 written to the store, so a restart or a person's action through the CLI or API is seen at once.
 """
 
@@ -44,11 +46,11 @@ class Policy:
     group_window: timedelta = timedelta(minutes=10)
     quiet_period: timedelta = timedelta(minutes=15)
     flapping_quiet_period: timedelta = timedelta(hours=1)
-    stale_after: timedelta = timedelta(minutes=30)
+    stale_after: timedelta = timedelta(hours=6)
     reopen_window: timedelta = timedelta(hours=1)
     flap_reopens: int = 3  # reopened this often within flap_window: flapping
     flap_window: timedelta = timedelta(hours=2)
-    #: sources that signal their own recovery (and fire only on transitions): never stale
+    #: sources that remember a firing alert across restarts, so they always report its recovery: never stale
     stateful_sources: frozenset[str] = frozenset({"slo"})
 
 
@@ -137,9 +139,14 @@ class IncidentManager:
         """The newest member signal, firing or recovered."""
         return max((m.last_at for m in inc.members), default=inc.opened_at)
 
+    def _firing(self, m: Member, at: datetime) -> bool:
+        """Still firing: no resolved signal yet, and not silent past the stale limit."""
+        p = self.policy
+        return m.state == "firing" and (m.source in p.stateful_sources or at - m.last_at <= p.stale_after)
+
     def _near(self, inc: Incident, at: datetime) -> bool:
-        """An SLO alert (which signals only its transitions) still firing, or a signal within the window."""
-        if any(m.state == "firing" and m.source in self.policy.stateful_sources for m in inc.members):
+        """A member still firing, or one that signalled within the grouping window."""
+        if any(self._firing(m, at) for m in inc.members):
             return True
         return abs(at - self._last_activity(inc)) <= self.policy.group_window
 
@@ -283,14 +290,11 @@ class IncidentManager:
     # -- the clock ----------------------------------------------------------------------------
     def recovered_since(self, inc: Incident, now: datetime) -> datetime | None:
         """When the last member recovered, or None while one is still firing."""
-        p, since = self.policy, None
+        since = None
         for m in inc.members:
-            if m.state == "resolved":
-                rec = m.last_at
-            elif m.source not in p.stateful_sources and now - m.last_at > p.stale_after:
-                rec = m.last_at + p.stale_after
-            else:
+            if self._firing(m, now):
                 return None
+            rec = m.last_at if m.state == "resolved" else m.last_at + self.policy.stale_after
             since = rec if since is None else max(since, rec)
         return since
 
