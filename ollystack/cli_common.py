@@ -45,7 +45,7 @@ def _open_store(s: Settings) -> Store:
 
 
 def _api_request(s: Settings, method: str, path: str, params: list[tuple[str, str]], tenant: str | None = None,
-                 content: bytes | None = None) -> httpx.Response:  # fmt: skip
+                 content: bytes | None = None, json_body: Any = None) -> httpx.Response:  # fmt: skip
     """Ask the running service, for when it holds the embedded store, as `tenant` (None: any)."""
     url = f"http://127.0.0.1:{s.api_port}{path}"
     headers = {}
@@ -62,7 +62,7 @@ def _api_request(s: Settings, method: str, path: str, params: list[tuple[str, st
     if content is not None:
         headers["content-type"] = "application/yaml"
     try:
-        resp = httpx.request(method, url, params=params, headers=headers, content=content, timeout=120)
+        resp = httpx.request(method, url, params=params, headers=headers, content=content, json=json_body, timeout=120)
     except httpx.HTTPError as exc:
         err.print(f"[red]the embedded store is locked by another process and its API at {url} did not answer[/red]")
         raise typer.Exit(1) from exc

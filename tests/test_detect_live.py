@@ -104,3 +104,38 @@ def test_minutes_not_yet_arrived_are_not_zero_traffic(history: Store) -> None:
     assert _run(sched, clock, 20) == []  # nothing arrived for 20 minutes: nothing scored, nothing fired
     insert_minutes(store, T0, 25, lambda i: _traffic(3 * 1440 + i))  # then it all arrives, normal
     assert [s for s in _run(sched, clock, 10) if s.state == "firing"] == []
+
+
+def test_a_stored_suppression_window_silences_the_service_detector(history: Store, tmp_path) -> None:
+    """`ollystack detect suppress` writes the window to the store; the detector honours it."""
+    import subprocess
+    import sys
+
+    from ollystack.detect import suppressions
+
+    store = history
+    data = store.url.removeprefix("chdb://")
+    store.close()
+    env = {"OLLYSTACK_CLICKHOUSE_URL": f"chdb://{data}", "OLLYSTACK_API_PORT": "1", "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "ollystack.cli", "detect", "suppress", "checkout/*", "--from",
+                          T0.isoformat(), "--for", "1h", "--reason", "failover drill", "--by", "alice"],
+                         env=env, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    now = subprocess.run([sys.executable, "-m", "ollystack.cli", "detect", "suppress", "search/*:p99_ms", "--for",
+                          "30m", "--reason", "load test"], env=env, capture_output=True, text=True, timeout=120,
+                         check=False)  # fmt: skip
+    assert now.returncode == 0, now.stderr
+    listed = subprocess.run([sys.executable, "-m", "ollystack.cli", "detect", "suppressions", "--json"], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert "load test" in listed.stdout and "failover drill" not in listed.stdout  # that one is over
+    reopened = Store(f"chdb://{data}")
+    try:
+        assert "checkout/*" in [w.pattern for w in suppressions.active(reopened, "default", T0)]
+        insert_minutes(reopened, T0, 20, lambda i: Minute(_traffic(i).total, errors=_traffic(i).total,
+                                                          service="checkout"))  # fmt: skip
+        clock = VirtualClock(T0.timestamp())
+        sched = Scheduler(reopened, clock, [MetricDetector(reopened)], [Collect()])
+        sched.cycle()
+        assert _run(sched, clock, 20) == []
+    finally:
+        reopened.close()

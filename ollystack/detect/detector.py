@@ -9,7 +9,6 @@ does not page anyone. Suppression windows silence series during planned work.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,23 +19,11 @@ from ..signals import Signal
 from ..store import Store
 from .anomaly import CONTEXT, AnomalyDetector, Fitted
 from .sources import Series, SeriesKey, data_watermark, metric_series, red_series
+from .suppressions import Suppression, active
 
 log = logging.getLogger(__name__)
 FIRE_K, FIRE_N = 3, 5  # anomalous points among the last N that open a signal
 CLEAR_AFTER = 10  # consecutive normal points that resolve it
-
-
-@dataclass(frozen=True)
-class Suppression:
-    """Silence series matching `pattern` (fnmatch over `service/name:measure`) in [start, end)."""
-
-    pattern: str
-    start: datetime
-    end: datetime
-    reason: str = ""
-
-    def covers(self, key: SeriesKey, at: datetime) -> bool:
-        return self.start <= at < self.end and fnmatch.fnmatch(str(key), self.pattern)
 
 
 @dataclass
@@ -64,6 +51,7 @@ class MetricDetector:
     suppressions: list[Suppression] = field(default_factory=list)
     _state: dict[tuple[str, SeriesKey], _State] = field(default_factory=dict, init=False)
     _fitted_at: dict[str, datetime] = field(default_factory=dict, init=False)
+    _stored_suppressions: list[Suppression] = field(default_factory=list, init=False)
 
     name = "metric_anomaly"
 
@@ -116,6 +104,7 @@ class MetricDetector:
         end = self._scored_end(tenant, now)
         if end is None:
             return []
+        self._stored_suppressions = active(self.store, tenant, end - timedelta(minutes=CONTEXT + 30))
         series = self._series(tenant, end - timedelta(minutes=CONTEXT + 30), end)
         out: list[Signal] = []
         for key, (ts, y) in series.items():
@@ -144,7 +133,8 @@ class MetricDetector:
         at = datetime.fromtimestamp(t + 60, UTC)
         st.recent = [*st.recent, flag][-FIRE_N:]
         if st.firing is None:
-            if sum(st.recent) >= FIRE_K and not any(s.covers(key, at) for s in self.suppressions):
+            windows = [*self.suppressions, *self._stored_suppressions]
+            if sum(st.recent) >= FIRE_K and not any(s.covers(key, at) for s in windows):
                 st.firing = self._signal(tenant, key, st, at, v, score, "firing")
                 st.normal_run, st.peak = 0, score
                 return st.firing

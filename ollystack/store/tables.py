@@ -32,6 +32,7 @@ STATE_TABLES: dict[str, str] = {
     "signals": "cityHash64(TenantId)",
     "synthetics_runs": "cityHash64(CanaryName)",
     "slo_source_counts": "cityHash64(Key)",
+    "detector_suppressions": "cityHash64(TenantId)",
     "incidents": "cityHash64(IncidentId)",
     "incident_events": "cityHash64(IncidentId)",
 }

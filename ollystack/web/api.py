@@ -6,7 +6,7 @@ The CLI uses the read endpoints when the embedded store is held by a running `ol
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query
@@ -23,6 +23,14 @@ from ..tenancy import ApiKeys, Unauthorized
 class IncidentAction(BaseModel):
     by: str
     note: str = ""
+
+
+class SuppressionIn(BaseModel):
+    pattern: str
+    start: datetime
+    end: datetime
+    reason: str = ""
+    by: str = ""
 
 
 def create_api(
@@ -100,6 +108,24 @@ def create_api(
             return {"schema_version": version, "tables": [s.__dict__ for s in stats]}
         # with tenants, a key sees its own rows only, not the sizes of everybody's data
         return {"schema_version": version, "tables": await run(store.tenant_row_counts, t)}
+
+    # -- detector suppression windows -------------------------------------------------------------
+    @app.get("/api/v1/detect/suppressions")
+    async def suppressions_list(t: Tenant) -> Any:
+        from ..detect import suppressions
+
+        found = await run(suppressions.active, store, t, datetime.now(UTC))
+        return {"suppressions": [w.to_json() for w in found]}
+
+    @app.post("/api/v1/detect/suppressions", status_code=201)
+    async def suppressions_add(t: Tenant, body: SuppressionIn) -> Any:
+        from ..detect import suppressions
+
+        try:
+            w = await run(suppressions.add, store, t, body.pattern, body.start, body.end, body.reason, body.by)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return w.to_json()
 
     # -- SLOs -------------------------------------------------------------------------------------
     @app.get("/api/v1/slos")
