@@ -35,6 +35,7 @@ bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/backfill.py --days 1
 	$(PY) bench/slo.py
+	$(PY) bench/detect.py
 
 evals: install
 	$(PY) -m ollystack.cli eval run --json evals/results.json

@@ -58,9 +58,7 @@ def detect_score(
 
 @detect_app.command("suppress")
 def detect_suppress(
-    pattern: Annotated[
-        str, typer.Argument(help="fnmatch over service/name:measure, e.g. 'payments/*'")
-    ],
+    pattern: Annotated[str, typer.Argument(help="fnmatch over service/name:measure, e.g. 'payments/*'")],
     duration: Annotated[str, typer.Option("--for", help="how long (e.g. 30m, 2h)")] = "1h",
     start: Annotated[str | None, typer.Option("--from", help="ISO-8601 start (default: now)")] = None,
     reason: Annotated[str, typer.Option(help="why, for the people who see no alert")] = "",

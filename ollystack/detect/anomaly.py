@@ -21,6 +21,7 @@ from .series import DAY, Shape, shape
 
 EWMA = 0.1  # weight of a new residual in the shift statistic (about 20 points of memory)
 VAR_WINDOW = 30
+VAR_CLIP = 4.0  # residuals count at most this many scales in the variance statistic
 CONTEXT = 300  # points of history the statistics need before a new point
 MIN_SEASONAL_DAYS = 2.0
 AUTO = ("flat", "sparse", "seasonal", "iforest", "rolling")
@@ -113,7 +114,9 @@ class AnomalyDetector:
         """The shift (EWMA of residuals) and variance statistics of the new points `z`."""
         full = np.concatenate([ctx_z, z])
         shift = np.abs(_ewma(np.clip(full, -10, 10)))[-z.size :]
-        var = np.log(_rolling_mean(np.clip(full, -10, 10) ** 2, VAR_WINDOW) + 1e-3)[-z.size :]
+        # clipped harder: one spike is the point statistic's news, not a variance change (clipped
+        # at 10 it held the variance statistic up for its whole 30-point window after the spike)
+        var = np.log(_rolling_mean(np.clip(full, -VAR_CLIP, VAR_CLIP) ** 2, VAR_WINDOW) + 1e-3)[-z.size :]
         return {"shift": shift, "var": var}
 
     # -- fitting ----------------------------------------------------------------------------------

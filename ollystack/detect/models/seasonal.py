@@ -19,6 +19,7 @@ from ..series import DAY, WEEK, downsample, robust_scale, step_of, weekend
 from .base import _floor
 
 BUCKET = 300  # 5-minute means: 288 per day keeps STL fast on two weeks of minute data
+HOLIDAY_EVIDENCE = 5.0  # log-likelihood ratio at which a weekday is scored as a weekend (a holiday)
 
 
 class SeasonalModel:
@@ -47,15 +48,19 @@ class SeasonalModel:
         if (ts[-1] - ts[0]) >= 3 * WEEK:
             res = MSTL(adj, periods=(per_day, 7 * per_day), stl_kwargs={"seasonal_deg": 0}).fit()
             seasonal = res.seasonal.sum(axis=1) if res.seasonal.ndim > 1 else res.seasonal
-            rest = res.resid
         else:
             res = STL(adj, period=per_day, seasonal_jump=1, trend_jump=10, low_pass_jump=10).fit()
-            seasonal, rest = res.seasonal, res.resid
+            seasonal = res.seasonal
         slot = ((gts % DAY) // self.bucket).astype(int)
         last = slice(max(0, gts.size - per_day), gts.size)  # the latest day's cycle goes forward
         self.daily = np.zeros(per_day)
         self.daily[slot[last]] = seasonal[last]
-        # what is left by day type and time of day (a weekend's later morning, say)
+        # what is left by day type and time of day (a weekend's later morning, say), measured
+        # against the cycle that goes forward, which is what scoring will add them to: against each
+        # day's own STL cycle (as before) they did not fit a cycle taken from a Sunday, and Mondays
+        # came out ~3 scales off when weekends lower the daytime only (not by one factor)
+        seasonal = self.daily[slot]
+        rest = adj - res.trend - seasonal
         self.offsets = np.zeros((2, per_day))
         if wk.any() and (~wk).any():
             for k, mask in enumerate((~wk, wk)):
@@ -122,15 +127,21 @@ class SeasonalModel:
             sel = days == day
             t_day, y_day = all_ts[sel], all_y[sel]
             ok = np.isfinite(y_day)
-            errs = [np.where(ok, np.abs(y_day - self._expected(t_day, np.full(t_day.shape, k))), 0.0)
-                    for k in (False, True)]  # fmt: skip
+            # squared residuals in scales (clipped: one odd point must not decide), so the sums
+            # below are log-likelihoods and evidence for the other profile accumulates with time
+            sc = self.scale(t_day)
+            errs = [np.where(ok, np.minimum(((y_day - self._expected(t_day, np.full(t_day.shape, k))) / sc) ** 2, 9.0),
+                             0.0) for k in (False, True)]  # fmt: skip
             before = [np.concatenate([[0.0], np.cumsum(e)[:-1]]) for e in errs]
             seen = np.concatenate([[0], np.cumsum(ok)[:-1]])
             natural = bool(weekend(np.array([day * DAY]))[0])
             own, other = before[int(natural)], before[int(not natural)]
             if natural:  # only weekdays switch: a quiet weekday is a holiday; a busy weekend is news
                 continue
-            flip = (seen >= 5) & (other < 0.6 * own)
+            # the weekend profile is taken once it is e^5 (~150) times likelier than the weekday's;
+            # a ratio of error sums (before) was diluted by the night, when both profiles agree, so
+            # a holiday's morning was judged against the weekday profile for hours
+            flip = (seen >= 5) & ((own - other) / 2 > HOLIDAY_EVIDENCE)
             kind[(ts // DAY) == day] = np.where(flip[new[sel]], True, natural)
         return self._expected(ts, kind)
 
