@@ -54,7 +54,8 @@ class Calibrator:
         x = np.asarray(stat, dtype=float)
         n = self.sorted_train.size
         emp = (n - np.searchsorted(self.sorted_train, x, side="left") + 1) / (n + 1)
-        tail = self.tail_p * np.exp(-(x - self.tail_start) / self.tail_scale)
+        # only used above tail_start; below it the exponent could overflow, so it is capped there
+        tail = self.tail_p * np.exp(-np.maximum(x - self.tail_start, 0.0) / self.tail_scale)
         p = np.where(x > self.tail_start, np.minimum(emp, tail), emp)
         return np.clip(np.where(np.isfinite(x), p, 1.0), 1e-300, 1.0)
 

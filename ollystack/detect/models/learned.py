@@ -79,8 +79,9 @@ class AutoencoderModel:
         all_ts = np.concatenate([ctx_ts[-(WINDOW - 1) :], ts])
         all_y = np.concatenate([ctx_y[-(WINDOW - 1) :], y])
         r = np.nan_to_num(np.clip((all_y - self.profile(all_ts)) / self.profile.scale, -20, 20))
-        if r.size < WINDOW:
-            r = np.concatenate([np.zeros(WINDOW - r.size), r])
+        missing = ts.size + WINDOW - 1 - r.size  # no context yet: the first windows start with zeros
+        if missing > 0:
+            r = np.concatenate([np.zeros(missing), r])
         win = self._windows(r)
         err = np.mean((self.net.predict(win) - win) ** 2, axis=1)
         return err[-ts.size :]
