@@ -1,4 +1,5 @@
-"""`ollystack demo` (what `make demo` runs): service up, history, replayed bad deploy, honest gaps."""
+"""`ollystack demo` (what `make demo` runs): service up, history, replayed bad deploy, SLOs, incidents,
+honest gaps."""
 
 from __future__ import annotations
 
@@ -21,5 +22,8 @@ def test_demo_shows_the_bad_deploy_as_it_happens_and_what_is_not_built(tmp_path)
     assert len(minutes) == 4
     first, last = (line.rsplit("version ", 1)[1].strip() for line in (minutes[0], minutes[-1]))
     assert first != last and "," not in first  # the new version appears mid-replay
-    assert "not available yet: incident opened in chat" in out
+    assert "not available yet: incident channel in Slack or Teams" in out
+    # the shop's example SLOs are evaluated after the replay, and the incidents so far are listed
+    assert "SLOs (4 defined in" in out and "payments-charge-availability" in out
+    assert "incidents (" in out
     assert "ground truth: bad_deploy of payments" in out
