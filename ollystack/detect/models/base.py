@@ -34,6 +34,18 @@ def _floor(scale: float, level: float, y: np.ndarray) -> float:
     return max(scale, 0.01 * abs(level), 0.01 * span, 1e-6)
 
 
+def hourly_scale(ts: np.ndarray, resid: np.ndarray, level: float, y: np.ndarray) -> np.ndarray:
+    """Robust residual spread per hour of day (busy hours are noisier), never under half the overall."""
+    overall = _floor(robust_scale(resid), level, y)
+    hours = ((ts % 86_400) // 3600).astype(int)
+    out = np.full(24, overall)
+    for h in range(24):
+        r = resid[hours == h]
+        if r.size >= 30:
+            out[h] = max(robust_scale(r), 0.5 * overall)
+    return out
+
+
 class FlatModel:
     """No seasonality: a level and a spread."""
 

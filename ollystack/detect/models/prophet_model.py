@@ -13,8 +13,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..series import DAY, downsample, robust_scale, step_of
-from .base import _floor
+from ..series import DAY, downsample, step_of
+from .base import hourly_scale
 
 BUCKET = 900
 
@@ -37,13 +37,7 @@ class ProphetModel:
         fitted = self._predict(ts)
         resid = y - fitted
         level = float(np.nanmedian(y))
-        overall = _floor(robust_scale(resid), level, y)
-        hours = ((ts % DAY) // 3600).astype(int)
-        self.hourly_scale = np.full(24, overall)
-        for h in range(24):
-            r = resid[hours == h]
-            if r.size >= 30:
-                self.hourly_scale[h] = max(robust_scale(r), 0.5 * overall)
+        self.hourly_scale = hourly_scale(ts, resid, level, y)
 
     def _predict(self, ts: np.ndarray) -> np.ndarray:
         grid = np.arange(ts.min() - ts.min() % BUCKET, ts.max() + BUCKET, BUCKET)

@@ -15,8 +15,8 @@ from typing import ClassVar
 import numpy as np
 from statsmodels.tsa.seasonal import MSTL, STL
 
-from ..series import DAY, WEEK, downsample, robust_scale, step_of, weekend
-from .base import _floor
+from ..series import DAY, WEEK, downsample, step_of, weekend
+from .base import hourly_scale
 
 BUCKET = 300  # 5-minute means: 288 per day keeps STL fast on two weeks of minute data
 HOLIDAY_EVIDENCE = 5.0  # log-likelihood ratio at which a weekday is scored as a weekend (a holiday)
@@ -81,13 +81,7 @@ class SeasonalModel:
         self._insample = (gts, lvl + seasonal + self.offsets[wk.astype(int), slot])
         # spread of minute-level residuals per hour of day (busy hours are noisier)
         resid = y - self._expected_in_sample(ts)
-        overall = _floor(robust_scale(resid), self.level, y)
-        hours = ((ts % DAY) // 3600).astype(int)
-        self.hourly_scale = np.full(24, overall)
-        for h in range(24):
-            r = resid[hours == h]
-            if r.size >= 30:
-                self.hourly_scale[h] = max(robust_scale(r), 0.5 * overall)
+        self.hourly_scale = hourly_scale(ts, resid, self.level, y)
 
     def _to_weekday(self, v: np.ndarray, kind: np.ndarray) -> np.ndarray:
         return np.where(kind, v / self.factor if self.multiplicative else v - self.offset, v)
