@@ -23,6 +23,7 @@ from .cli_common import (
 )
 from .cli_detect import detect_app
 from .cli_incidents import incidents_app
+from .cli_logs import logs_app
 from .cli_slo import slo_app
 from .config import Settings, mask_url
 from .store import SchemaTooNewError, StoreBusy, StoreConfigError
@@ -41,6 +42,7 @@ app.add_typer(query_app, name="query")
 app.add_typer(eval_app, name="eval")
 app.add_typer(slo_app, name="slo")
 app.add_typer(detect_app, name="detect")
+app.add_typer(logs_app, name="logs")
 app.add_typer(incidents_app, name="incidents")
 
 
