@@ -41,12 +41,36 @@ _SPLIT = re.compile(r"\s+")
 _COLLAPSE = re.compile(r"(?:<\*>)(?:[^\s\w]*<\*>)+")
 
 
+# one pass: at each position the first alternative that matches wins, in the order above
+_ONE = re.compile("|".join(f"(?i:{p.pattern[4:]})" if p.pattern.startswith("(?i)") else f"(?:{p.pattern})"
+                            for p, _ in _MASKS))  # fmt: skip
+
+
+_MULTI = re.compile(_MASKS[6][0].pattern + "|" + _MASKS[11][0].pattern)  # timestamps, quoted values: span spaces
+_PLAIN = frozenset("/@:=")
+_CACHE: dict[str, str] = {}
+
+
+def _mask_token(tok: str) -> str:
+    """Most tokens are words: no digit and none of / @ : = means nothing to mask."""
+    if not any(c.isdigit() or c in _PLAIN for c in tok):
+        return tok
+    hit = _CACHE.get(tok)
+    if hit is None:
+        hit = _ONE.sub(WILD, tok)
+        if len(_CACHE) > 200_000:
+            _CACHE.clear()
+        _CACHE[tok] = hit
+    return hit
+
+
 def mask(line: str) -> str:
-    """The line with its variable parts replaced by `<*>`."""
-    out = line.strip()
-    for pattern, repl in _MASKS:
-        out = pattern.sub(repl, out)
-    return _COLLAPSE.sub(WILD, out)
+    """The line with its variable parts replaced by `<*>` (token by token, after the shapes that
+    span spaces: timestamps with a space, quoted values)."""
+    text = line.strip()
+    if '"' in text or "'" in text or "-" in text:
+        text = _MULTI.sub(WILD, text)
+    return _COLLAPSE.sub(WILD, " ".join(_mask_token(t) for t in _SPLIT.split(text) if t))
 
 
 def tokens(line: str) -> list[str]:
