@@ -1,22 +1,38 @@
-"""`ollystack logs …`: log template mining on your own lines."""
+"""`ollystack logs …`: log patterns found in stored logs, and template mining on your own lines."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .cli_common import err
+from .cli_common import (
+    JsonOpt,
+    Tenant,
+    _api_request,
+    _emit_json,
+    _open_store,
+    _settings,
+    err,
+    parse_since,
+    parse_time,
+)
+from .config import Settings, mask_url
+from .store import Store, StoreBusy
 
-logs_app = typer.Typer(help="Log patterns: mine templates from raw log lines.", no_args_is_help=True)
+T = TypeVar("T")
+
+logs_app = typer.Typer(help="Log patterns: what the service found in your logs, or templates of raw lines.",
+                        no_args_is_help=True)  # fmt: skip
 
 
 @logs_app.command("templates")
 def logs_templates(
     file: Annotated[Path, typer.Argument(help="raw log lines ('-' for stdin)")],
-    similarity: Annotated[float, typer.Option(min=0.1, max=1.0, help="share of equal tokens to join a template")] = 0.5,
+    similarity: Annotated[float, typer.Option(min=0.1, max=1.0, help="share of equal tokens to join a template")] = 0.6,
 ) -> None:
     """Print `TEMPLATE<TAB>ORIGINAL` for every input line (templates as generalised by all lines)."""
     from .detect.logtemplates import TemplateMiner, mine
@@ -35,3 +51,67 @@ def logs_templates(
     for line, tid in zip(lines, ids, strict=True):
         out.write(f"{miner.templates[tid].text}\t{line}\n")
     err.print(f"{len(miner.templates)} templates from {len(lines)} lines")
+
+
+def _patterns_local(s: Settings, fn: Callable[[Store], T]) -> T | None:
+    """Run `fn` on the store when this process can open it; None when the service holds it."""
+    try:
+        store = _open_store(s)
+    except StoreBusy:
+        return None
+    try:
+        if store.schema_version() < store.code_schema_version():
+            err.print(f"[red]{mask_url(s.clickhouse_url)} has an older schema[/red]: start `ollystack serve` "
+                      "or run `ollystack db migrate` first")  # fmt: skip
+            raise typer.Exit(1)
+        return fn(store)
+    finally:
+        store.close()
+
+
+@logs_app.command("patterns")
+def logs_patterns(
+    service: Annotated[str | None, typer.Option("--service", "-s", help="one service's patterns")] = None,
+    since: Annotated[str, typer.Option(help="the window: 15m, 1h, 1d…")] = "1h",
+    at: Annotated[str | None, typer.Option("--at", help="the window ends at this ISO-8601 time (default: now)")] = None,
+    new: Annotated[bool, typer.Option("--new", help="only patterns first seen in the window")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    tenant: Tenant = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """Top log patterns (or new ones) in a window: lines, share, first seen and a sparkline."""
+    from .detect import logfunctions
+
+    s = _settings()
+    window = parse_since(since)
+    end = parse_time(at) if at else None
+    report = _patterns_local(s, lambda store: logfunctions.top_patterns(
+        store, tenant, window, end, service, limit, new_only=new).model_dump(mode="json"))  # fmt: skip
+    if report is None:
+        params = [("since", since), ("limit", str(limit)), ("new", str(new).lower())]
+        params += [(k, v) for k, v in (("service", service), ("at", end.isoformat() if end else None)) if v]
+        report = _api_request(s, "GET", "/api/v1/logs/patterns", params, tenant).json()
+    if as_json:
+        _emit_json(report)
+        return
+    _print_patterns(report, new)
+
+
+def _print_patterns(r: dict[str, Any], new: bool) -> None:
+    """Plain lines (no table): whole patterns stay on one line, for reading and for grep."""
+    out = sys.stdout
+    what = "new log patterns" if new else "log patterns"
+    scope = f" in {r['service']}" if r["service"] else ""
+    start, end = (r[k][:16].replace("T", " ") for k in ("start", "end"))
+    out.write(f"{what}{scope}, {start} to {end} UTC: {r['total']:,} lines, {len(r['patterns'])} shown "
+              f"({r['bucket_seconds'] // 60} min per bar)\n")  # fmt: skip
+    if not r["patterns"]:
+        out.write("no patterns in this window (are logs arriving, and is the service indexing them?)\n")
+        return
+    width = max(len(p["sparkline"]) for p in r["patterns"])
+    out.write(f"{'lines':>9} {'share':>6} {'errors':>7}  {'first seen':<16}  {'trend':<{width}}  service: pattern\n")
+    for p in r["patterns"]:
+        first = (p["first_seen"] or "")[:16].replace("T", " ")
+        mark = " NEW" if p["new"] and not new else ""
+        out.write(f"{p['count']:>9,} {100 * p['share']:>5.1f}% {p['errors']:>7,}  {first:<16}  "
+                  f"{p['sparkline']:<{width}}  {p['service']}: {p['template']}{mark}\n")  # fmt: skip

@@ -17,10 +17,19 @@ from ollystack.detect.logtemplates import TemplateMiner, mask, mine
         ("user=alice@example.com logged in from 10.0.0.7:5432", "user=<*> logged in from <*>"),
         ("GET https://api.example.com/v1/items?id=7 took 35ms", "GET <*> took <*>"),
         ("request 8f14e45f-ceea-467f-a0e6-9c3c7f1a2b3c failed", "request <*> failed"),
-        ("wrote 4096 bytes to /var/lib/data/part-0001.bin", "wrote <*> bytes to <*>"),
+        ("wrote 4096 bytes to /var/lib/data/part-0001.bin", "wrote <*> to <*>"),
         ("reading 'config.yaml' at 0x7ffd5e8c", "reading <*> at <*>"),
         ("2026-11-28T10:00:00.123Z retry 3 of 5", "<*> retry <*> of <*>"),
-        ("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106", "Receiving block blk_<*> src: /<*>"),
+        ("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106", "Receiving block <*> src: /<*>"),
+        # a value of varying length is one variable: units, restated sizes and dates join it
+        ("db.internal:5070 close, 1268 bytes (1.23 KB) sent, lifetime <1 sec", "<*> close, <*> sent, lifetime <*>"),
+        ("db.internal:5070 close, 0 bytes sent, lifetime 00:01", "<*> close, <*> sent, lifetime <*>"),
+        ("connection from 10.1.2.3 () at Sun Jul 10 03:23:21 2005", "connection from <*> at <*>"),
+        (
+            "data_thread() got no answer from [Thunderbird_A8] datasource",
+            "data_thread() got no answer from [<*>] datasource",
+        ),
+        ("resolve names an12 an13 an14 failed - giving up", "resolve names <*> failed - giving up"),
     ],
 )
 def test_variables_are_masked_in_many_formats(line: str, template: str) -> None:
@@ -36,6 +45,15 @@ def test_lines_of_one_statement_share_a_template_and_its_id_survives_generalisat
     other = miner.add("worker stopped after idle timeout")
     assert other.id != first.id
     assert miner.parameters(second, "worker started job sync-carts on shard gamma") == ["sync-carts", "gamma"]
+
+
+def test_parameters_are_the_values_as_written() -> None:
+    miner = TemplateMiner()
+    lines = ["GET /api/items took 35 ms (uid=7)", "GET /api/carts/9 took 1.5 s (uid=12)"]
+    for line in lines:
+        tpl = miner.add(line)
+    assert tpl.text == "GET <*> took <*> (uid=<*>)"
+    assert miner.parameters(tpl, lines[1]) == ["/api/carts/9", "1.5 s", "12"]
 
 
 def test_state_round_trip_keeps_ids_and_matching() -> None:

@@ -1,11 +1,15 @@
 """Log template mining: a streaming Drain-style parse tree with variable masking.
 
-Lines are masked first (numbers, hex, IPs, UUIDs, paths, URLs, e-mails, durations, quoted values,
-`key=value` values…) so that one configuration generalises across systems; the masked tokens are
-then routed by token count and leading constant tokens to a leaf, where the line joins the most
-similar template (a share of equal tokens at or above `similarity`) or starts a new one. When a
-line joins, the positions where it differs become `<*>`. A template keeps the id it was born
-with while it generalises, so pattern ids are stable; the miner's state serialises to JSON.
+Lines are masked token by token first, so that one configuration generalises across systems: a
+token holding a digit (numbers, ids, IPs, times, versions, host names like `dn228`), URLs, e-mail
+addresses, paths, `key=value` values, quoted words and empty values become `<*>`. A run of
+variables becomes one `<*>`, with the unit words and date words inside it (`1268 bytes (1.23 KB)`,
+`Sun Jul 10 03:23:21 2005`), so variable-length values do not split a template. The masked tokens
+are routed by token count and leading words to a leaf, where the line joins the most similar
+template (the share of its tokens equal to the template's constant tokens, at or above
+`similarity`) or starts a new one; where a joining line differs, the template gets `<*>`. A
+template keeps the id it was born with while it generalises, so pattern ids are stable; the
+miner's state serialises to JSON.
 """
 
 from __future__ import annotations
@@ -18,67 +22,146 @@ from typing import Any
 
 WILD = "<*>"
 
-# order matters: the most specific shapes first
-_MASKS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s\"'<>]+"), WILD),  # URLs
-    (re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b"), WILD),  # e-mail addresses
-    (re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), WILD),  # UUIDs
-    (re.compile(r"(?i)\b(?:[0-9a-f]{2}[:\-]){5}[0-9a-f]{2}\b"), WILD),  # MAC addresses
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), WILD),  # IPv4 (and port)
-    (re.compile(r"(?i)\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b"), WILD),  # IPv6
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+\-]\d{2}:?\d{2})?"), WILD),  # timestamps
-    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), WILD),  # times of day
-    (re.compile(r"(?<![\w/])(?:/[\w.\-$~@%+]+){2,}/?"), WILD),  # paths
-    (re.compile(r"(?i)\b0x[0-9a-f]+\b"), WILD),  # hex literals
-    (re.compile(r"(?i)\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b"), WILD),  # ids, hashes
-    (re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"), WILD),  # quoted values
-    (re.compile(r"(?i)\b-?\d+(?:\.\d+)?(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hr|hrs|d|ms\.)\b"), WILD),  # durations
-    (re.compile(r"(?i)\b-?\d+(?:\.\d+)?(?:[kmgt]i?b|b|bytes|%)(?!\w)"), WILD),  # sizes, percentages
-    (re.compile(r"(?<=[=:])[^\s,;)\]}]+"), WILD),  # key=value and key:value values
-    (re.compile(r"(?<![A-Za-z])[+\-]?\d+(?:[.,]\d+)*(?![A-Za-z])"), WILD),  # numbers (also inside tokens)
-]
-_SPLIT = re.compile(r"\s+")
-_COLLAPSE = re.compile(r"(?:<\*>)(?:[^\s\w]*<\*>)+")
+_CONST, _VAR, _DATE, _JOINER = 0, 1, 2, 3  # token kinds; a joiner continues a run of variables
+_DATE_TEXT = (
+    "mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday jan feb mar apr may jun "
+    "jul aug sep sept oct nov dec january february march april june july august september october november "
+    "december"
+)
+_DATE_WORDS = frozenset(_DATE_TEXT.split())
+_JOIN_TEXT = (
+    "b byte bytes kb mb gb tb pb kib mib gib tib kbps mbps gbps ns us µs ms s sec secs second seconds min mins "
+    "minute minutes h hr hrs hour hours d day days % percent - am pm utc gmt"
+)
+_JOIN_WORDS = frozenset(_JOIN_TEXT.split())
+_EMPTY = frozenset(["()", "[]", "{}", "''", '""'])
+
+# each applies only when its marker is in the token (the guards keep the common case cheap)
+_KV = re.compile(r"(?<==)[^,;)\]}]+")  # key=value values
+_URL = re.compile(r"(?i:[a-z][a-z0-9+.\-]*://[^\"'<>]+)")
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_COLON = re.compile(
+    r"(?i:(?:[0-9a-f]{2}[:\-]){5}[0-9a-f]{2})"  # MAC addresses
+    r"|(?i:(?=[0-9a-f:]*\d)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{1,4})(?![\w:])"  # IPv6
+    r"|[\w\-]+(?:\.[\w\-]+)+:\d+"  # host:port
+)
+_PATH = re.compile(r"(?<![\w/])(?:/[^/\s\"'<>\[\](),;]+){2,}/?")
+_WINPATH = re.compile(r"(?i:\b[a-z]:\\[^\s\"'<>]*)")
+_DIGITWORD = re.compile(r"[\w.\-+]*\d[\w.\-+]*")  # numbers, ids, versions, host names with a digit
+_ADJACENT = re.compile(r"<\*>(?:[^\w\s<>]*<\*>)+")  # `<*>:<*>` inside one token is one value
+_WORDCHAR = re.compile(r"\w")
+
+_STRIP = "()[]{}<>,;.!?'\""
+_NO_SIMPLE = str.maketrans("", "", "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.-+#")
+_NO_TIME = str.maketrans("", "", "0123456789.:,-")
+_NO_DIGIT = str.maketrans("", "", "0123456789")
+
+_Tok = tuple[str, int, str, str]  # masked form, kind, punctuation before and after a variable
+_CACHE: dict[str, _Tok] = {}
+_NUMBER: _Tok = (WILD, _VAR, "", "")
+_NEEDS_MASK = re.compile(r"[\d/@=:\\]")
 
 
-# one pass: at each position the first alternative that matches wins, in the order above
-_ONE = re.compile("|".join(f"(?i:{p.pattern[4:]})" if p.pattern.startswith("(?i)") else f"(?:{p.pattern})"
-                            for p, _ in _MASKS))  # fmt: skip
+def _mask_markers(s: str) -> str:
+    if "=" in s:
+        s = _KV.sub(WILD, s)
+    if "://" in s:
+        s = _URL.sub(WILD, s)
+    if "@" in s:
+        s = _EMAIL.sub(WILD, s)
+    if ":" in s:
+        s = _COLON.sub(WILD, s)
+    if "/" in s:
+        s = _PATH.sub(WILD, s)
+    if "\\" in s:
+        s = _WINPATH.sub(WILD, s)
+    return _ADJACENT.sub(WILD, _DIGITWORD.sub(WILD, s))
 
 
-_MULTI = re.compile(_MASKS[6][0].pattern + "|" + _MASKS[11][0].pattern)  # timestamps, quoted values: span spaces
-_PLAIN = frozenset("/@:=")
-_CACHE: dict[str, str] = {}
+def _classify(tok: str) -> _Tok:
+    core = tok.strip(_STRIP)
+    if (
+        core
+        and len(core.translate(_NO_DIGIT)) < len(core)
+        and (not core.translate(_NO_SIMPLE) or not core.translate(_NO_TIME))
+    ):  # a plain word with a digit, or a time/number: the whole core is the value
+        a = tok.index(core)
+        lead, trail = tok[:a], tok[a + len(core) :]
+        return lead + WILD + trail, _VAR, lead, trail
+    masked = _mask_markers(tok) if _NEEDS_MASK.search(tok) else tok
+    if tok[0] in "'\"" and len(tok) > 1:  # a quoted word
+        end = tok[-1] if tok[-1] != tok[0] else ""
+        if tok[-1] == tok[0] or (len(tok) > 2 and tok[-2] == tok[0] and end in ",;:.)]"):
+            masked = WILD + end
+    if masked in _EMPTY:
+        return WILD, _VAR, "", ""
+    if WILD in masked and not _WORDCHAR.search(masked.replace(WILD, "")):
+        a, b = masked.index(WILD), masked.rindex(WILD) + len(WILD)
+        return masked, _VAR, masked[:a], masked[b:]
+    if masked != tok:
+        return masked, _CONST, "", ""
+    low = tok.strip(",.;:()[]{}'\"").lower()
+    kind = _DATE if low in _DATE_WORDS else _JOINER if low in _JOIN_WORDS or tok == "-" else _CONST
+    return tok, kind, "", ""
 
 
-def _mask_token(tok: str) -> str:
-    """Most tokens are words: no digit and none of / @ : = means nothing to mask."""
-    if not any(c.isdigit() or c in _PLAIN for c in tok):
-        return tok
-    hit = _CACHE.get(tok)
-    if hit is None:
-        hit = _ONE.sub(WILD, tok)
-        if len(_CACHE) > 200_000:
-            _CACHE.clear()
-        _CACHE[tok] = hit
-    return hit
-
-
-def mask(line: str) -> str:
-    """The line with its variable parts replaced by `<*>` (token by token, after the shapes that
-    span spaces: timestamps with a space, quoted values)."""
-    text = line.strip()
-    if '"' in text or "'" in text or "-" in text:
-        text = _MULTI.sub(WILD, text)
-    return _COLLAPSE.sub(WILD, " ".join(_mask_token(t) for t in _SPLIT.split(text) if t))
+def _scan(line: str, raw: list[str] | None = None) -> list[str]:
+    """Masked tokens of a line; with `raw`, also the original text behind each one."""
+    out: list[str] = []
+    run = 0  # variables (and joiners) in the current run
+    dates = 0  # date words just before it
+    lead = ""
+    cache = _CACHE
+    for tok in line.split():
+        m = cache.get(tok)
+        if m is None:
+            if tok.isdigit():  # most numbers are new every time: not worth caching
+                m = _NUMBER
+            else:
+                m = _classify(tok)
+                if len(cache) >= 300_000:
+                    cache.clear()
+                cache[tok] = m
+        masked, kind, ld, tr = m
+        if kind == _VAR or (kind == _JOINER and run):
+            if run:
+                out[-1] = lead.rstrip("([{<") + WILD + tr.lstrip(")]}>")
+                if raw is not None:
+                    raw[-1] += " " + tok
+            else:
+                if dates:  # `Sun Jul 10 …`: the date words join the value
+                    del out[-dates:]
+                    if raw is not None:
+                        raw[-dates:] = [" ".join([*raw[-dates:], tok])]
+                    masked, ld = WILD + tr, ""
+                elif raw is not None:
+                    raw.append(tok)
+                lead = ld
+                out.append(masked)
+            run += 1
+            dates = 0
+            continue
+        run = 0
+        dates = dates + 1 if kind == _DATE else 0
+        out.append(masked)
+        if raw is not None:
+            raw.append(tok)
+    return out
 
 
 def tokens(line: str) -> list[str]:
-    return [t for t in _SPLIT.split(mask(line)) if t]
+    return _scan(line)
 
 
-def _has_digit_or_wild(tok: str) -> bool:
-    return WILD in tok or any(c.isdigit() for c in tok)
+def mask(line: str) -> str:
+    """The line with its variable parts replaced by `<*>`."""
+    return " ".join(_scan(line))
+
+
+def _route_key(tok: str) -> str:
+    """Leading tokens route a line only when they are words: `com.apple.x:` or `dn228` would
+    scatter one statement over many leaves."""
+    return tok if tok.strip(":,;.[]()").isalpha() else WILD
 
 
 @dataclass
@@ -86,17 +169,23 @@ class Template:
     id: str
     tokens: list[str]
     count: int = 0
+    route: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
         return " ".join(self.tokens)
 
     def similarity(self, toks: list[str]) -> float:
-        same = sum(1 for a, b in zip(self.tokens, toks, strict=True) if a in (b, WILD))
-        return same / max(1, len(toks))
+        """Share of the line's tokens equal to this template's constants (Drain's measure)."""
+        same = 0
+        for a, b in zip(self.tokens, toks, strict=True):
+            if a == b and a != WILD:
+                same += 1
+        return same / len(toks) if toks else 1.0
 
     def absorb(self, toks: list[str]) -> None:
-        self.tokens = [a if a == b else WILD for a, b in zip(self.tokens, toks, strict=True)]
+        if self.tokens != toks:
+            self.tokens = [a if a == b else WILD for a, b in zip(self.tokens, toks, strict=True)]
         self.count += 1
 
 
@@ -107,79 +196,118 @@ def fingerprint(toks: list[str]) -> str:
 
 @dataclass
 class TemplateMiner:
-    similarity: float = 0.5
+    similarity: float = 0.6
     depth: int = 2  # leading tokens that route a line (after its length)
     max_children: int = 64
     templates: dict[str, Template] = field(default_factory=dict)
     _tree: dict[Any, Any] = field(default_factory=dict)
+    _seen: dict[tuple[str, ...], str] = field(default_factory=dict)  # masked line -> template id
 
-    def _leaf(self, toks: list[str]) -> list[str]:
-        node = self._tree.setdefault(len(toks), {})
+    def _route(self, toks: list[str], grow: bool) -> tuple[str, ...]:
+        node = self._tree.get(len(toks), {})
+        keys = []
         for tok in toks[: self.depth]:
-            key = WILD if _has_digit_or_wild(tok) else tok
-            if key not in node and len(node) >= self.max_children:
+            key = _route_key(tok)
+            if key not in node and (not grow or len(node) >= self.max_children):
                 key = WILD
-            node = node.setdefault(key, {})
-        return node.setdefault("__leaf__", [])
+            keys.append(key)
+            node = node.get(key, {})
+        return tuple(keys)
 
-    def add(self, line: str) -> Template:
-        """Learn from one line; returns the template it belongs to now."""
-        toks = tokens(line)
-        leaf = self._leaf(toks)
+    def _leaf(self, n: int, route: tuple[str, ...]) -> list[str]:
+        node = self._tree.setdefault(n, {})
+        for key in route:
+            node = node.setdefault(key, {})
+        return node.setdefault("", [])
+
+    def _best(self, leaf: list[str], toks: list[str]) -> Template | None:
         best, score = None, -1.0
         for tid in leaf:
             t = self.templates[tid]
             s = t.similarity(toks)
             if s > score:
                 best, score = t, s
-        if best is not None and score >= self.similarity:
+        return best if best is not None and score >= self.similarity else None
+
+    def add(self, line: str) -> Template:
+        """Learn from one line; returns the template it belongs to now."""
+        toks = _scan(line)
+        key = tuple(toks)
+        tid = self._seen.get(key)
+        if tid is not None:
+            t = self.templates[tid]
+            t.count += 1
+            return t
+        route = self._route(toks, grow=True)
+        leaf = self._leaf(len(toks), route)
+        best = self._best(leaf, toks)
+        if best is not None:
             best.absorb(toks)
-            return best
-        tid = fingerprint(toks)
-        while tid in self.templates:  # the same first form on another route: keep ids unique
-            tid = hashlib.blake2b(tid.encode(), digest_size=8).hexdigest()
-        t = Template(tid, toks, 1)
-        self.templates[tid] = t
-        leaf.append(tid)
-        return t
+        else:
+            tid = fingerprint(toks)
+            while tid in self.templates:  # the same first form on another route: keep ids unique
+                tid = hashlib.blake2b(tid.encode(), digest_size=8).hexdigest()
+            best = Template(tid, toks, 1, route)
+            self.templates[tid] = best
+            leaf.append(tid)
+        if len(self._seen) >= 500_000:
+            self._seen.clear()
+        self._seen[key] = best.id
+        return best
 
     def match(self, line: str) -> Template | None:
         """The template a line belongs to, without learning from it."""
-        toks = tokens(line)
-        best, score = None, -1.0
-        for tid in self._leaf_lookup(toks):
-            t = self.templates[tid]
-            s = t.similarity(toks)
-            if s > score:
-                best, score = t, s
-        return best if best is not None and score >= self.similarity else None
-
-    def _leaf_lookup(self, toks: list[str]) -> list[str]:
+        toks = _scan(line)
+        tid = self._seen.get(tuple(toks))
+        if tid is not None:
+            return self.templates[tid]
+        route = self._route(toks, grow=False)
         node = self._tree.get(len(toks), {})
-        for tok in toks[: self.depth]:
-            key = WILD if _has_digit_or_wild(tok) else tok
-            node = node.get(key, node.get(WILD, {}))
-        return node.get("__leaf__", [])
+        for key in route:
+            node = node.get(key, {})
+        return self._best(node.get("", []), toks)
 
     def parameters(self, template: Template, line: str) -> list[str]:
-        """The line's values at the template's `<*>` positions (whole tokens, before masking)."""
-        raw = [t for t in _SPLIT.split(line.strip()) if t]
-        if len(raw) != len(template.tokens):
-            return [t for t, m in zip(tokens(line), template.tokens, strict=False) if m == WILD]
-        return [r for r, m in zip(raw, template.tokens, strict=True) if WILD in m]
+        """The line's values at the template's `<*>` positions, as written in the line."""
+        raw: list[str] = []
+        toks = _scan(line, raw)
+        if len(toks) != len(template.tokens):
+            return []
+        values = []
+        for value, tok, tpl in zip(raw, toks, template.tokens, strict=True):
+            if tpl == WILD:
+                if tok != WILD and tok.count(WILD) == 1:  # `(<*>)`: the value without its brackets
+                    a, b = tok.index(WILD), len(tok) - tok.index(WILD) - len(WILD)
+                    values.append(value[a : len(value) - b])
+                else:
+                    values.append(value)
+            elif WILD in tpl:
+                values += _values(tpl, value)
+        return values
 
     def to_state(self) -> dict[str, Any]:
-        kept = [{"id": t.id, "tokens": t.tokens, "count": t.count} for t in self.templates.values()]
+        kept = [{"id": t.id, "tokens": t.tokens, "count": t.count, "route": list(t.route)}
+                for t in self.templates.values()]  # fmt: skip
         return {"similarity": self.similarity, "depth": self.depth, "templates": kept}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TemplateMiner:
         miner = cls(similarity=state["similarity"], depth=state["depth"])
         for t in state["templates"]:
-            tpl = Template(t["id"], list(t["tokens"]), int(t["count"]))
+            toks = list(t["tokens"])
+            route = tuple(t.get("route") or miner._route(toks, grow=True))
+            tpl = Template(t["id"], toks, int(t["count"]), route)
             miner.templates[tpl.id] = tpl
-            miner._leaf(tpl.tokens).append(tpl.id)
+            miner._leaf(len(toks), route).append(tpl.id)
         return miner
+
+
+def _values(pattern: str, text: str) -> list[str]:
+    """The parts of `text` at the `<*>` of one masked token (`uid=<*>` against `uid=0` -> `0`)."""
+    parts = pattern.split(WILD)
+    rx = "(.+?)".join(re.escape(p) for p in parts)
+    hit = re.fullmatch(rx, text, re.DOTALL)
+    return list(hit.groups()) if hit else [text]
 
 
 def mine(lines: Iterable[str], miner: TemplateMiner | None = None) -> tuple[TemplateMiner, list[str]]:
