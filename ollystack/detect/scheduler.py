@@ -26,14 +26,15 @@ class Detector(Protocol):
 
 
 def active_tenants(store: Store, now: datetime, lookback: timedelta = timedelta(days=1)) -> list[str]:
-    """Tenants with telemetry in the last day (an operator-level read across tenants)."""
+    """Tenants with telemetry (spans, metrics or logs) in the last day (an operator-level read across tenants)."""
     db = store.options.database
     rows = store.client.query(
         f"""SELECT DISTINCT TenantId FROM (
                 SELECT TenantId FROM {db}.otel_traces WHERE Timestamp >= {{since:DateTime64(9)}}
                 UNION ALL SELECT TenantId FROM {db}.otel_metrics_gauge WHERE TimeUnix >= {{since:DateTime64(9)}}
                 UNION ALL SELECT TenantId FROM {db}.otel_metrics_sum WHERE TimeUnix >= {{since:DateTime64(9)}}
-                UNION ALL SELECT TenantId FROM {db}.otel_metrics_histogram WHERE TimeUnix >= {{since:DateTime64(9)}})
+                UNION ALL SELECT TenantId FROM {db}.otel_metrics_histogram WHERE TimeUnix >= {{since:DateTime64(9)}}
+                UNION ALL SELECT TenantId FROM {db}.otel_logs WHERE TimestampTime >= {{since:DateTime64(9)}})
             ORDER BY 1""",
         parameters={"since": now - lookback},
     ).result_rows

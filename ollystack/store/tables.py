@@ -35,4 +35,7 @@ STATE_TABLES: dict[str, str] = {
     "detector_suppressions": "cityHash64(TenantId)",
     "incidents": "cityHash64(IncidentId)",
     "incident_events": "cityHash64(IncidentId)",
+    "log_templates": "cityHash64(ServiceName)",
+    "log_pattern_minutes": "cityHash64(ServiceName)",
+    "log_miner_state": "cityHash64(TenantId)",
 }
