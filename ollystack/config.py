@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     detect_interval_s: float = Field(60.0, gt=0, description="seconds between anomaly detector cycles")
     detect_fa_rate: float = Field(1e-4, gt=0, lt=0.5, description="share of normal points a detector may flag")
     detect_enabled: bool = Field(True, description="run the anomaly detectors in `ollystack serve`")
+    log_patterns_enabled: bool = Field(
+        True, description="mine log patterns (`ollystack logs patterns`); with detect_enabled, also watch them"
+    )
+    log_patterns_max_rows: int = Field(200_000, ge=1000, description="log rows mined per tenant and detector cycle")
 
     @field_validator("api_keys", mode="before")
     @classmethod

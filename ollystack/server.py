@@ -17,7 +17,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .config import Settings, mask_url
-from .detect import MetricDetector, Scheduler
+from .detect import LogIndexer, LogPatternDetector, MetricDetector, Scheduler
+from .detect.scheduler import Detector
 from .incidents import IncidentManager
 from .ingest.batcher import Batcher
 from .ingest.otlp_grpc import otlp_grpc_server
@@ -123,8 +124,14 @@ class Service:
         incidents = IncidentManager(store, clock)  # notifies through the log until a chat adapter is wired
         sinks = [StoreSignals(store), incidents]
         slo_loop = SLOLoop(store, clock, s.slo_dir, sinks, s.slo_eval_interval_s)
-        metric = [MetricDetector(store, fa_rate=s.detect_fa_rate)] if s.detect_enabled else []
-        detectors = Scheduler(store, clock, metric, sinks, s.detect_interval_s, after=[incidents.tick])
+        steps: list[Detector] = []
+        if s.log_patterns_enabled:  # first: the log detector judges what this step indexed
+            steps.append(LogIndexer(store, max_rows=s.log_patterns_max_rows))
+        if s.detect_enabled:
+            steps.append(MetricDetector(store, fa_rate=s.detect_fa_rate))
+        if s.detect_enabled and s.log_patterns_enabled:  # after the metric detector, whose signals it cites
+            steps.append(LogPatternDetector(store, fa_rate=s.detect_fa_rate))
+        detectors = Scheduler(store, clock, steps, sinks, s.detect_interval_s, after=[incidents.tick])
         await asyncio.to_thread(slo_loop.reload)  # SLO files are known before the service says ready
         otlp_app = otlp_http_app(
             receiver, self.keys, max_body=s.max_request_bytes, extra_routes=[Route("/healthz", _health)]

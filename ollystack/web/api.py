@@ -96,6 +96,26 @@ def create_api(
     async def logs(t: Tenant, f: Annotated[Filters, Depends(filters)], contains: str | None = None) -> Any:
         return {"rows": await run(search_logs, store.scope(t), f, contains)}
 
+    @app.get("/api/v1/logs/patterns")
+    async def log_patterns(
+        t: Tenant,
+        service: str | None = None,
+        since: str = "1h",
+        at: datetime | None = None,
+        new: bool = False,
+        limit: int = Query(20, ge=1, le=1000),
+    ) -> Any:
+        """Top log patterns of the caller's tenant in the window `since` (15m, 1h, 1d) ending at `at`
+        (now); `new=true` keeps those first seen in it."""
+        from ..detect import logfunctions
+
+        try:
+            window = parse_duration(since)
+            report = await run(logfunctions.top_patterns, store, t, window, at, service, limit, new)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return report.model_dump(mode="json")
+
     @app.get("/api/v1/metrics")
     async def metric_points(t: Tenant, f: Annotated[Filters, Depends(filters)], name: str | None = None) -> Any:
         return {"rows": await run(search_metrics, store.scope(t), f, name)}
