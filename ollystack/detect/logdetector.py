@@ -104,7 +104,7 @@ class LogPatternDetector:
     _until: dict[str, datetime] = field(default_factory=dict, init=False)
     _fitted_at: dict[str, datetime] = field(default_factory=dict, init=False)
     _watch: dict[tuple[str, PatternKey], _Watch] = field(default_factory=dict, init=False)
-    _announced: set[str] = field(default_factory=set, init=False)
+    _announced: dict[str, datetime] = field(default_factory=dict, init=False)  # dedup key -> first seen
     _new_firing: dict[str, tuple[Signal, PatternKey]] = field(default_factory=dict, init=False)
     _windows: list[Suppression] = field(default_factory=list, init=False)
     _citing: dict[str, tuple[Signal, datetime]] = field(default_factory=dict, init=False)
@@ -191,6 +191,7 @@ class LogPatternDetector:
             y = np.zeros(ts.size)
             y[np.searchsorted(ts, list(pts))] = list(pts.values())
             series[key] = (ts, y)
+        fitted = set()
         for key, (ts, y) in series.items():
             if not self._eligible(key, ts, y):
                 continue
@@ -201,6 +202,9 @@ class LogPatternDetector:
                 log.warning("cannot fit %s: %s", key, exc)
                 continue
             st.scored_until = max(st.scored_until, int(ts[-1]) + 60)
+            fitted.add(key)
+        for t, key in [k for k, w in self._watch.items() if k[0] == tenant and k[1] not in fitted and w.firing is None]:
+            del self._watch[(t, key)]  # too quiet to watch now (a pattern long gone)
         self._fitted_at[tenant] = now
 
     def _frequency(self, tenant: str, start: datetime, end: datetime, det: AnomalyDetector) -> list[Signal]:
@@ -358,13 +362,16 @@ class LogPatternDetector:
                 for s in found if s.kind == MetricDetector.name and s.service == service]  # fmt: skip
 
     # -- new patterns -----------------------------------------------------------------------------
-    def _announced_before(self, tenant: str, end: datetime) -> set[str]:
+    def _announced_before(self, tenant: str, end: datetime) -> dict[str, datetime]:
         """New-pattern signals a previous process already raised (they are not raised twice)."""
         found = StoreSignals(self.store).recent(tenant, end - self.new_window - timedelta(days=1))
-        return {s.dedup_key for s in found if s.kind == NEW_KIND}
+        return {s.dedup_key: s.start for s in found if s.kind == NEW_KIND}
 
     def _new_patterns(self, tenant: str, end: datetime) -> list[Signal]:
         recent = end - self.new_window
+        for dedup, first in list(self._announced.items()):
+            if first < recent - timedelta(days=1):
+                del self._announced[dedup]  # no longer new: it cannot be a candidate again
         cands = logstore.templates(self.store, tenant, "FirstSeen >= {a:DateTime64(3)}", {"a": recent})
         firing = {k: v for k, v in self._new_firing.items() if v[0].tenant == tenant}
         if not cands and not firing:
@@ -392,7 +399,7 @@ class LogPatternDetector:
             key = PatternKey(svc, tid)
             if self._suppressed(key.series("new"), end):
                 continue
-            self._announced.add(dedup)
+            self._announced[dedup] = rec.first_seen
             sig = self._new_signal(tenant, key, rec, n, errors, end, dedup, "firing")
             self._new_firing[dedup] = (sig, key)
             out.append(sig)
