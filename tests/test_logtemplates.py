@@ -47,6 +47,30 @@ def test_lines_of_one_statement_share_a_template_and_its_id_survives_generalisat
     assert miner.parameters(second, "worker started job sync-carts on shard gamma") == ["sync-carts", "gamma"]
 
 
+@pytest.mark.parametrize(
+    ("line", "template"),
+    [
+        # logfmt: the message's words are the event, other quoted values with spaces are one value
+        (
+            'ts=2024-05-12T08:09:01Z level=INFO msg="retrying request" ua="Mozilla/5.0 (X11; Linux)" n=5',
+            "ts=<*> level=<*> msg= retrying request ua=<*> n=<*>",
+        ),
+        # an access log: the request line keeps its method, the user agent is one value
+        (
+            '10.0.0.1 - - [12/May/2024:08:11:00 +0000] "GET /api/v1/users/7 HTTP/1.1" 404 2285 "-" "curl/8.5.0"',
+            '<*> "GET <*> HTTP/<*>" <*>',
+        ),
+        # JSON lines: keys are constants, the message's words are the event
+        (
+            '{"t":{"$date":"2024-05-12T11:12:02Z"},"c":"NETWORK","id":22944,"msg":"Connection ended","n":[1,2]}',
+            "t.$date: <*> c: NETWORK id: <*> msg: Connection ended n: <*>",
+        ),
+    ],
+)
+def test_structured_lines(line: str, template: str) -> None:
+    assert mask(line) == template
+
+
 def test_parameters_are_the_values_as_written() -> None:
     miner = TemplateMiner()
     lines = ["GET /api/items took 35 ms (uid=7)", "GET /api/carts/9 took 1.5 s (uid=12)"]

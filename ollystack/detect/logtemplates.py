@@ -15,6 +15,7 @@ miner's state serialises to JSON.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ _COLON = re.compile(
     r"|(?i:(?=[0-9a-f:]*\d)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{1,4})(?![\w:])"  # IPv6
     r"|[\w\-]+(?:\.[\w\-]+)+:\d+"  # host:port
 )
+_CLF_DATE = re.compile(r"\d{1,2}/[A-Za-z]{3}/\d{4}(?::\d{2}){3}(?:[.,]\d+)?")  # 12/May/2024:14:21:02
 _PATH = re.compile(r"(?<![\w/])(?:/[^/\s\"'<>\[\](),;]+){2,}/?")
 _WINPATH = re.compile(r"(?i:\b[a-z]:\\[^\s\"'<>]*)")
 _DIGITWORD = re.compile(r"[\w.\-+]*\d[\w.\-+]*")  # numbers, ids, versions, host names with a digit
@@ -69,6 +71,8 @@ def _mask_markers(s: str) -> str:
         s = _URL.sub(WILD, s)
     if "@" in s:
         s = _EMAIL.sub(WILD, s)
+    if "/" in s:
+        s = _CLF_DATE.sub(WILD, s)
     if ":" in s:
         s = _COLON.sub(WILD, s)
     if "/" in s:
@@ -79,6 +83,12 @@ def _mask_markers(s: str) -> str:
 
 
 def _classify(tok: str) -> _Tok:
+    if " " in tok:  # a quoted value with spaces inside (see `_split`): one value
+        q, e = tok.find('"'), tok.rfind('"')
+        if q < 0:
+            return WILD, _VAR, "", ""
+        pre, post = tok[:q], tok[e + 1 :]
+        return (pre + WILD + post, _CONST, "", "") if pre else (WILD + post, _VAR, "", post)
     core = tok.strip(_STRIP)
     if (
         core
@@ -100,9 +110,65 @@ def _classify(tok: str) -> _Tok:
         return masked, _VAR, masked[:a], masked[b:]
     if masked != tok:
         return masked, _CONST, "", ""
-    low = tok.strip(",.;:()[]{}'\"").lower()
-    kind = _DATE if low in _DATE_WORDS else _JOINER if low in _JOIN_WORDS or tok == "-" else _CONST
+    low = tok.strip(",.;()[]{}'\"").lower()  # not `:`: `s:` is a key, not seconds
+    kind = _DATE if low.rstrip(":") in _DATE_WORDS else _JOINER if low in _JOIN_WORDS or tok == "-" else _CONST
     return tok, kind, "", ""
+
+
+_MESSAGE_KEYS = frozenset(["msg", "message", "event", "log", "text", "short_message"])
+_HTTP_METHODS = frozenset(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"])
+_GROUPED = re.compile(r'(?:[^\s"]+|"[^"]*"?)+')  # a token may hold a double-quoted string with spaces
+
+
+def _split(line: str) -> list[str]:
+    """Raw tokens: whitespace-separated, but a double-quoted value with spaces stays one token
+    (a user agent, `query="SELECT …"`), except a message (`msg="…"`) or an HTTP request line,
+    whose words are the event; a JSON object becomes `key:` and value tokens."""
+    text = line.strip()
+    if text[:1] == "{" and text[-1:] == "}":
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            out: list[str] = []
+            _json_tokens(obj, "", out)
+            return out
+    if '"' not in text:
+        return text.split()
+    out = []
+    for tok in _GROUPED.findall(text):
+        if " " not in tok and "\t" not in tok:
+            out.append(tok)
+            continue
+        q = tok.index('"')
+        words = tok[q + 1 :].split()
+        key = tok[:q].rstrip("=:").lower()
+        if key in _MESSAGE_KEYS:
+            out.append(tok[:q])
+            words[-1] = words[-1].rstrip('"') or words[-1]
+            out += words
+        elif words and words[0] in _HTTP_METHODS and not key:
+            out += tok.split()
+        else:
+            out.append(" ".join(tok.split()))
+    return out
+
+
+def _json_tokens(obj: dict[str, Any], prefix: str, out: list[str]) -> None:
+    for k, v in obj.items():
+        key = prefix + str(k)
+        if isinstance(v, dict) and v:
+            _json_tokens(v, key + ".", out)
+            continue
+        out.append(key + ":")
+        if isinstance(v, str):
+            if k.lower() in _MESSAGE_KEYS:
+                out += v.split() or ['""']
+            else:
+                out.append(v if v and " " not in v and "\t" not in v else " " if v else '""')
+        else:
+            out.append(json.dumps(v) if isinstance(v, (list, dict)) else str(v))
 
 
 def _scan(line: str, raw: list[str] | None = None) -> list[str]:
@@ -112,7 +178,7 @@ def _scan(line: str, raw: list[str] | None = None) -> list[str]:
     dates = 0  # date words just before it
     lead = ""
     cache = _CACHE
-    for tok in line.split():
+    for tok in _split(line) if '"' in line else line.split():
         m = cache.get(tok)
         if m is None:
             if tok.isdigit():  # most numbers are new every time: not worth caching
