@@ -120,10 +120,11 @@ _HTTP_METHODS = frozenset(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPT
 _GROUPED = re.compile(r'(?:[^\s"]+|"[^"]*"?)+')  # a token may hold a double-quoted string with spaces
 
 
-def _split(line: str) -> list[str]:
+def _split(line: str, anchor: list[str] | None = None) -> list[str]:
     """Raw tokens: whitespace-separated, but a double-quoted value with spaces stays one token
     (a user agent, `query="SELECT …"`), except a message (`msg="…"`) or an HTTP request line,
-    whose words are the event; a JSON object becomes `key:` and value tokens."""
+    whose words are the event; a JSON object becomes `key:` and value tokens. A message's text
+    goes to `anchor`."""
     text = line.strip()
     if text[:1] == "{" and text[-1:] == "}":
         try:
@@ -132,7 +133,7 @@ def _split(line: str) -> list[str]:
             obj = None
         if isinstance(obj, dict):
             out: list[str] = []
-            _json_tokens(obj, "", out)
+            _json_tokens(obj, "", out, anchor)
             return out
     if '"' not in text:
         return text.split()
@@ -148,6 +149,8 @@ def _split(line: str) -> list[str]:
             out.append(tok[:q])
             words[-1] = words[-1].rstrip('"') or words[-1]
             out += words
+            if anchor is not None:
+                anchor.append(" ".join(words))
         elif words and words[0] in _HTTP_METHODS and not key:
             out += tok.split()
         else:
@@ -155,30 +158,33 @@ def _split(line: str) -> list[str]:
     return out
 
 
-def _json_tokens(obj: dict[str, Any], prefix: str, out: list[str]) -> None:
+def _json_tokens(obj: dict[str, Any], prefix: str, out: list[str], anchor: list[str] | None) -> None:
     for k, v in obj.items():
         key = prefix + str(k)
         if isinstance(v, dict) and v:
-            _json_tokens(v, key + ".", out)
+            _json_tokens(v, key + ".", out, anchor)
             continue
         out.append(key + ":")
         if isinstance(v, str):
             if k.lower() in _MESSAGE_KEYS:
                 out += v.split() or ['""']
+                if anchor is not None:
+                    anchor.append(v)
             else:
                 out.append(v if v and " " not in v and "\t" not in v else " " if v else '""')
         else:
             out.append(json.dumps(v) if isinstance(v, (list, dict)) else str(v))
 
 
-def _scan(line: str, raw: list[str] | None = None) -> list[str]:
-    """Masked tokens of a line; with `raw`, also the original text behind each one."""
+def _scan(line: str, raw: list[str] | None = None, anchor: list[str] | None = None) -> list[str]:
+    """Masked tokens of a line; with `raw`, also the original text behind each one; with
+    `anchor`, also the text of a structured line's message."""
     out: list[str] = []
     run = 0  # variables (and joiners) in the current run
     dates = 0  # date words just before it
     lead = ""
     cache = _CACHE
-    for tok in _split(line) if '"' in line else line.split():
+    for tok in _split(line, anchor) if '"' in line else line.split():
         m = cache.get(tok)
         if m is None:
             if tok.isdigit():  # most numbers are new every time: not worth caching
@@ -269,9 +275,11 @@ class TemplateMiner:
     _tree: dict[Any, Any] = field(default_factory=dict)
     _seen: dict[tuple[str, ...], str] = field(default_factory=dict)  # masked line -> template id
 
-    def _route(self, toks: list[str], grow: bool) -> tuple[str, ...]:
-        node = self._tree.get(len(toks), {})
-        keys = []
+    def _route(self, toks: list[str], grow: bool, anchor: str = "") -> tuple[str, ...]:
+        """Length, then a structured line's message (lines with different messages never join),
+        then the leading words."""
+        node = self._tree.get(len(toks), {}).get(anchor, {})
+        keys = [anchor]
         for tok in toks[: self.depth]:
             key = _route_key(tok)
             if key not in node and (not grow or len(node) >= self.max_children):
@@ -297,14 +305,15 @@ class TemplateMiner:
 
     def add(self, line: str) -> Template:
         """Learn from one line; returns the template it belongs to now."""
-        toks = _scan(line)
+        message: list[str] = []
+        toks = _scan(line, None, message)
         key = tuple(toks)
         tid = self._seen.get(key)
         if tid is not None:
             t = self.templates[tid]
             t.count += 1
             return t
-        route = self._route(toks, grow=True)
+        route = self._route(toks, True, _anchor(message))
         leaf = self._leaf(len(toks), route)
         best = self._best(leaf, toks)
         if best is not None:
@@ -323,11 +332,12 @@ class TemplateMiner:
 
     def match(self, line: str) -> Template | None:
         """The template a line belongs to, without learning from it."""
-        toks = _scan(line)
+        message: list[str] = []
+        toks = _scan(line, None, message)
         tid = self._seen.get(tuple(toks))
         if tid is not None:
             return self.templates[tid]
-        route = self._route(toks, grow=False)
+        route = self._route(toks, False, _anchor(message))
         node = self._tree.get(len(toks), {})
         for key in route:
             node = node.get(key, {})
@@ -361,11 +371,15 @@ class TemplateMiner:
         miner = cls(similarity=state["similarity"], depth=state["depth"])
         for t in state["templates"]:
             toks = list(t["tokens"])
-            route = tuple(t.get("route") or miner._route(toks, grow=True))
+            route = tuple(t.get("route") or miner._route(toks, True))
             tpl = Template(t["id"], toks, int(t["count"]), route)
             miner.templates[tpl.id] = tpl
             miner._leaf(len(toks), route).append(tpl.id)
         return miner
+
+
+def _anchor(message: list[str]) -> str:
+    return " ".join(_scan(message[0])) if message else ""
 
 
 def _values(pattern: str, text: str) -> list[str]:
