@@ -38,7 +38,7 @@ _JOIN_WORDS = frozenset(_JOIN_TEXT.split())
 _EMPTY = frozenset(["()", "[]", "{}", "''", '""'])
 
 # each applies only when its marker is in the token (the guards keep the common case cheap)
-_KV = re.compile(r"(?<==)[^,;)\]}]+")  # key=value values
+_KV = re.compile(r"(?<==)(?:\[[^\]]*\]|\{[^}]*\}|[^,;)\]}]+)")  # key=value values
 _URL = re.compile(r"(?i:[a-z][a-z0-9+.\-]*://[^\"'<>]+)")
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _COLON = re.compile(
@@ -145,14 +145,16 @@ def _split(line: str, anchor: list[str] | None = None) -> list[str]:
         q = tok.index('"')
         words = tok[q + 1 :].split()
         key = tok[:q].rstrip("=:").lower()
-        if key in _MESSAGE_KEYS:
-            out.append(tok[:q])
+        if words and words[0] in _HTTP_METHODS and not key:
+            out += tok.split()
+        elif key in _MESSAGE_KEYS or (not q and (not out or out[-1].endswith("]"))):
+            # `msg="…"`, or klog's leading quoted message: `I0512 … file.go:12] "Started pod" k=v`
+            if q:
+                out.append(tok[:q])
             words[-1] = words[-1].rstrip('"') or words[-1]
             out += words
             if anchor is not None:
                 anchor.append(" ".join(words))
-        elif words and words[0] in _HTTP_METHODS and not key:
-            out += tok.split()
         else:
             out.append(" ".join(tok.split()))
     return out
@@ -161,7 +163,7 @@ def _split(line: str, anchor: list[str] | None = None) -> list[str]:
 def _json_tokens(obj: dict[str, Any], prefix: str, out: list[str], anchor: list[str] | None) -> None:
     for k, v in obj.items():
         key = prefix + str(k)
-        if isinstance(v, dict) and v:
+        if isinstance(v, dict) and v and not prefix:  # one level: deeper objects are values
             _json_tokens(v, key + ".", out, anchor)
             continue
         out.append(key + ":")
