@@ -90,11 +90,11 @@ def _classify(tok: str) -> _Tok:
         pre, post = tok[:q], tok[e + 1 :]
         return (pre + WILD + post, _CONST, "", "") if pre else (WILD + post, _VAR, "", post)
     core = tok.strip(_STRIP)
-    if (
-        core
-        and len(core.translate(_NO_DIGIT)) < len(core)
-        and (not core.translate(_NO_SIMPLE) or not core.translate(_NO_TIME))
-    ):  # a plain word with a digit, or a time/number: the whole core is the value
+    if core and (
+        core.isdigit()
+        or (not core.translate(_NO_TIME) and core.strip(".:,-"))
+        or (len(core.translate(_NO_DIGIT)) < len(core) and not core.translate(_NO_SIMPLE))
+    ):  # a number, a time, or a plain word with a digit: the whole core is the value
         a = tok.index(core)
         lead, trail = tok[:a], tok[a + len(core) :]
         return lead + WILD + trail, _VAR, lead, trail
