@@ -1,5 +1,9 @@
 """The labelled log corpus in tests/data/logcorpus: well formed, reproducible from its generator,
-independent of Loghub, and how well the template miner groups it."""
+independent of Loghub, and how well the template miner groups it.
+
+Two label sets cover the same lines: `<system>.tsv` (event-level: statement plus its
+closed-vocabulary values, e.g. `nginx-E1-GET-HTTP_1.1`) and `statements/<system>.tsv` (one label
+per log statement, `nginx-E1`). The miner is scored on the event-level labels."""
 
 from __future__ import annotations
 
@@ -13,18 +17,23 @@ from ollystack.detect.logtemplates import mine
 from ollystack.evals.loggrouping import grouping_accuracy, read_labelled
 
 CORPUS = Path(__file__).parent / "data" / "logcorpus"
+STATEMENTS = CORPUS / "statements"
 FILES = sorted(CORPUS.glob("*.tsv"))
+STATEMENT_FILES = sorted(STATEMENTS.glob("*.tsv"))
 LOGHUB = Path(__file__).resolve().parents[1] / "bench" / "data" / "loghub"
 
-# the miner's average grouping accuracy over the corpus must not fall below this
-MIN_MEAN_ACCURACY = 0.80
+# the miner's average grouping accuracy over the corpus (event-level labels) must not fall below this
+MIN_MEAN_ACCURACY = 0.60
 
 
 def test_the_corpus_covers_many_systems() -> None:
     assert len(FILES) >= 25
+    assert [p.name for p in STATEMENT_FILES] == [p.name for p in FILES]
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", FILES + STATEMENT_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}" if p.parent == STATEMENTS else p.stem
+)
 def test_every_file_is_well_formed(path: Path) -> None:
     raw = path.read_text(encoding="utf-8")
     assert raw.startswith("EventId\tContent\n")
@@ -39,11 +48,25 @@ def test_every_file_is_well_formed(path: Path) -> None:
     assert all(line.strip() for line in lines)
 
 
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_event_labels_refine_statement_labels(path: Path) -> None:
+    """The same lines in both files; each event's id is its statement's id plus the values that
+    split it, so every event lies within one statement."""
+    events, lines = read_labelled(path)
+    statements, statement_lines = read_labelled(STATEMENTS / path.name)
+    assert lines == statement_lines
+    assert all(s.count("-") == path.stem.count("-") + 1 for s in statements), "a statement id with a value part"
+    for event, statement in zip(events, statements, strict=True):
+        assert event == statement or event.startswith(statement + "-")
+
+
 def test_the_generator_reproduces_every_file_byte_for_byte(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(CORPUS / "generate.py"), str(tmp_path)], check=True, capture_output=True)
-    assert sorted(p.name for p in tmp_path.glob("*.tsv")) == [p.name for p in FILES]
-    for path in FILES:
-        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), f"{path.name} differs when regenerated"
+    for there, files in ((tmp_path, FILES), (tmp_path / "statements", STATEMENT_FILES)):
+        assert sorted(p.name for p in there.glob("*.tsv")) == [p.name for p in files]
+        for path in files:
+            regenerated = (there / path.name).read_bytes()
+            assert regenerated == path.read_bytes(), f"{path.relative_to(CORPUS)} differs when regenerated"
 
 
 def test_no_line_is_taken_from_loghub() -> None:

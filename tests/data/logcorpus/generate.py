@@ -6,6 +6,17 @@ Synthetic lines in the message formats of real programs (nginx, PostgreSQL, kube
 written from knowledge of those programs' log statements, with varied, realistic values. Nothing
 here comes from the Loghub datasets; see README.md for the labelling rule.
 
+Two label sets for the same lines are written:
+
+- `<system>.tsv`: event-level labels. Two lines share an event iff they come from the same log
+  statement and every closed-vocabulary value the statement substituted (HTTP method, state name,
+  result word, flag code, SQL statement text, …) is the same. The EventId is the statement's id
+  followed by those values, e.g. `nginx-E1-GET-HTTP_1.1`, `redis-E24-fail`.
+- `statements/<system>.tsv`: statement-level labels, one EventId per log statement (`nginx-E1`).
+
+A generator marks a closed-vocabulary value with `g.vocab(...)` (pick and record) or `g.tag(...)`
+(record a value already chosen); everything else it substitutes is a parameter.
+
 Deterministic: every system has its own `random.Random`, seeded from the system's name, so the
 same files come out byte for byte on every run (and adding a system leaves the others unchanged).
 
@@ -16,12 +27,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import uuid
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 SEED = 20240512
 HERE = Path(__file__).resolve().parent
@@ -30,6 +43,7 @@ START = datetime(2024, 5, 12, 6, 0, 0)
 Line = Callable[[], str]
 Event = tuple[float, Line]  # (relative weight, renders one line)
 SYSTEMS: dict[str, Callable[[Gen], list[Event]]] = {}
+T = TypeVar("T")
 
 
 def system(name: str) -> Callable[[Callable[[Gen], list[Event]]], Callable[[Gen], list[Event]]]:
@@ -89,12 +103,48 @@ ERRNOS = [
 ]  # fmt: skip
 
 
+def label_part(value: str) -> str:
+    """A closed-vocabulary value as it appears in an EventId: letters, digits and dots kept,
+    anything else `_`; a value with no letter or digit (`-`, `----`, empty) is `none`."""
+    if not any(c.isalnum() for c in value):
+        return "none"
+    return re.sub(r"[^A-Za-z0-9.]", "_", value)
+
+
+def sql_shape(text: str) -> str:
+    """A statement's text with its literal values (quoted strings, numbers, IN lists) replaced by
+    `?`, the way statement statistics (pg_stat_statements, the slow log digest) group queries."""
+    text = re.sub(r"'[^']*'", "?", text)
+    text = re.sub(r"(?<![\w$.])\d+(?:\.\d+)?(?![\w.])", "?", text)
+    return re.sub(r"\bIN \([^)]*\)", "IN (?)", text)
+
+
 class Gen:
     """Random values of the shapes real logs carry, and a clock that moves forward line by line."""
 
     def __init__(self, rng: random.Random, start: datetime) -> None:
         self.r = rng
         self.now = start
+        self.parts: list[tuple[str, str]] = []  # (label, raw value) of the line being rendered
+
+    # event-level labels ------------------------------------------------------------------
+    def tag(self, value: T, label: str | None = None) -> T:
+        """Record a closed-vocabulary value the statement substituted into this line: it becomes
+        part of the line's EventId (as `label`, or the value itself). Uses no randomness."""
+        raw = str(value)
+        self.parts.append((label_part(raw if label is None else label), raw))
+        return value
+
+    def vocab(self, seq: Sequence[str], prefix: str = "", labels: dict[str, str] | None = None) -> str:
+        """Pick from a closed vocabulary and record the pick (see `tag`)."""
+        value = self.r.choice(seq)
+        return self.tag(value, (labels or {}).get(value, prefix + value))
+
+    def statement(self, text: str) -> str:
+        """Record an SQL/CQL statement's text, its literals being parameters (see `sql_shape`)."""
+        shape = sql_shape(text)
+        self.tag(shape, f"{shape.split()[0]}.{zlib.crc32(shape.encode()):08x}")
+        return text
 
     # clock -------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -203,8 +253,10 @@ class Gen:
     def ipport(self) -> str:
         return f"{self.ip()}:{self.port()}"
 
-    def method(self) -> str:
-        return self.r.choices(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], [60, 22, 6, 4, 3, 3, 2])[0]
+    def method(self) -> str:  # an HTTP method is a closed vocabulary: always part of the EventId
+        return self.tag(
+            self.r.choices(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], [60, 22, 6, 4, 3, 3, 2])[0]
+        )
 
     def status(self) -> int:
         return self.r.choices(
@@ -277,7 +329,7 @@ class Gen:
         t, c = self.pick(TABLES), self.pick(COLUMNS)
         ids = ", ".join(str(self.n(1, 99999)) for _ in range(self.n(1, 6)))
         cols = ", ".join(self.some(COLUMNS, 1, 5))
-        return self.pick([
+        return self.statement(self.pick([
             f"SELECT {cols} FROM {t} WHERE {c} = {self.n(1, 99999)}",
             f"SELECT {cols} FROM {t} WHERE id IN ({ids}) ORDER BY created_at DESC LIMIT {self.pick(['10', '50', '100'])}",
             f"SELECT count(*) FROM {t} WHERE status = '{self.pick(['pending', 'paid', 'shipped', 'failed'])}' AND created_at > '2024-05-{self.n(1, 11):02d}'",
@@ -286,11 +338,12 @@ class Gen:
             f"INSERT INTO {t} ({cols}) VALUES ({', '.join('$' + str(i + 1) for i in range(len(cols.split(', '))))})",
             f"DELETE FROM sessions WHERE expires_at < now() - interval '{self.n(1, 30)} days'",
             f"SELECT o.id, o.total, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at >= '2024-05-{self.n(1, 11):02d}' AND c.country = '{self.pick(['DE', 'FR', 'GB', 'US', 'NL'])}'",
-        ])  # fmt: skip
+        ]))  # fmt: skip
 
 
-def render(name: str, events: list[Event], g: Gen) -> list[tuple[str, str]]:
-    """Pick each line's event by weight (every event at least once), then render in time order."""
+def render(name: str, events: list[Event], g: Gen) -> list[tuple[str, str, str]]:
+    """Pick each line's statement by weight (every statement at least once), then render in time
+    order: (event-level EventId, statement-level EventId, content) per line."""
     r = g.r
     n = r.randint(300, 800)
     weights = [w for w, _ in events]
@@ -301,38 +354,53 @@ def render(name: str, events: list[Event], g: Gen) -> list[tuple[str, str]]:
             spots = [k for k, e in enumerate(seq) if e == top]
             seq[r.choice(spots)] = i
     rows = []
+    values: dict[str, tuple[str, ...]] = {}  # event id -> the values it stands for
+    ids: dict[tuple[str, tuple[str, ...]], str] = {}  # (statement, values) -> event id
     for i in seq:
         g.tick()
+        g.parts = []
         text = events[i][1]()
+        statement = f"{name}-E{i + 1}"
         if "\t" in text or "\n" in text or "\r" in text or not text.strip():
-            raise ValueError(f"{name}-E{i + 1}: bad content {text!r}")
-        rows.append((f"{name}-E{i + 1}", text))
+            raise ValueError(f"{statement}: bad content {text!r}")
+        event = "-".join([statement, *(label for label, _ in g.parts)])
+        raw = tuple(value for _, value in g.parts)
+        if values.setdefault(event, raw) != raw or ids.setdefault((statement, raw), event) != event:
+            raise ValueError(f"{event}: labels and values do not correspond one to one ({raw})")
+        rows.append((event, statement, text))
     return rows
 
 
-def build(name: str) -> list[tuple[str, str]]:
+def build(name: str) -> list[tuple[str, str, str]]:
     rng = random.Random(SEED ^ zlib.crc32(name.encode()))
     g = Gen(rng, START + timedelta(minutes=zlib.crc32(name.encode()) % 720))
     return render(name, SYSTEMS[name](g), g)
 
 
 def write_all(out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    """`out/<system>.tsv` with event-level labels, `out/statements/<system>.tsv` with
+    statement-level labels; the same lines in the same order in both."""
+    (out / "statements").mkdir(parents=True, exist_ok=True)
     written = []
     for name in SYSTEMS:
-        path = out / f"{name}.tsv"
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write("EventId\tContent\n")
-            for event, text in build(name):
-                fh.write(f"{event}\t{text}\n")
-        written.append(path)
+        rows = build(name)
+        for path, column in ((out / f"{name}.tsv", 0), (out / "statements" / f"{name}.tsv", 1)):
+            with path.open("w", encoding="utf-8", newline="\n") as fh:
+                fh.write("EventId\tContent\n")
+                for row in rows:
+                    fh.write(f"{row[column]}\t{row[2]}\n")
+            written.append(path)
     return written
 
 
 # ---------------------------------------------------------------------------------------------
-# systems. Each returns its events in EventId order (E1, E2, …) with relative weights.
-# Labelling rule: one EventId per logging statement in the program's source; everything that
-# statement fills in at run time (including a word such as a state name) is a parameter.
+# systems. Each returns its log statements in EventId order (E1, E2, …) with relative weights.
+# Labelling rule (README.md): one statement per logging call in the program's source; within a
+# statement, every value substituted from a small closed vocabulary fixed in the program (HTTP
+# method, reason phrase, state or transition name, result word, termination/flag code, log level
+# inside the message, component or stream type from a fixed list, SQL statement text) is marked
+# with g.vocab / g.tag / g.statement and splits the event. Open-ended values (numbers, ids, names,
+# paths, routes, error messages from elsewhere, configured names, lists of any length) never do.
 
 
 @system("nginx")
@@ -358,7 +426,7 @@ def nginx(g: Gen) -> list[Event]:
         ru = g.pick(["-"] * 8 + [g.user()])
         st = g.status()
         size = 0 if st in (204, 304) else g.skew(120, 2_000_000)
-        return f'{g.ip()} - {ru} [{g.clf()}] "{g.method()} {g.urlpath()} HTTP/{g.pick(["1.1", "1.1", "2.0"])}" {st} {size} "{ref}" "{g.ua()}"'
+        return f'{g.ip()} - {ru} [{g.clf()}] "{g.method()} {g.urlpath()} HTTP/{g.vocab(["1.1", "1.1", "2.0"], "HTTP/")}" {st} {size} "{ref}" "{g.ua()}"'
 
     def access_timed() -> str:
         rt = g.latency(25)
@@ -372,6 +440,7 @@ def nginx(g: Gen) -> list[Event]:
         sig, action = g.pick(
             [("1 (SIGHUP)", "reconfiguring"), ("3 (SIGQUIT)", "shutting down"), ("10 (SIGUSR1)", "reopening logs")]
         )
+        g.tag(sig.split()[1].strip("()"))  # the signal's name (its action follows from it)
         return err_head("notice", conn=False) + f"signal {sig} received from {g.n(100, 40000)}, {action}"
 
     def connect_failed() -> str:
@@ -410,7 +479,7 @@ def envoy(g: Gen) -> list[Event]:
     `[ts][thread][level][component] [file:line]` header)."""
 
     def access() -> str:
-        flags = g.r.choices(["-", "UF", "URX", "UT", "NR", "UC", "DC", "UF,URX"], [85, 3, 2, 2, 2, 2, 3, 1])[0]
+        flags = g.tag(g.r.choices(["-", "UF", "URX", "UT", "NR", "UC", "DC", "UF,URX"], [85, 3, 2, 2, 2, 2, 3, 1])[0])
         st = (
             g.status()
             if flags == "-"
@@ -419,7 +488,7 @@ def envoy(g: Gen) -> list[Event]:
         upstream = "-" if flags in ("UF", "NR", "UF,URX") else f"{g.pod_ip()}:{g.pick(['8080', '9090', '3000'])}"
         dur = g.skew(0, 30000)
         return (
-            f'[{g.iso()}] "{g.method()} {g.urlpath()} {g.pick(["HTTP/1.1", "HTTP/2"])}" {st} {flags} {g.skew(0, 50000)} '
+            f'[{g.iso()}] "{g.method()} {g.urlpath()} {g.vocab(["HTTP/1.1", "HTTP/2"])}" {st} {flags} {g.skew(0, 50000)} '
             f'{g.skew(0, 900000)} {dur} {"-" if upstream == "-" else max(0, dur - g.n(0, 3))} "{g.ip()}" "{g.ua()}" '
             f'"{g.uuid()}" "{g.pick(DOMAINS)}" "{upstream}"'
         )
@@ -439,7 +508,7 @@ def envoy(g: Gen) -> list[Event]:
         (3, lambda: f"cds: added/updated {g.n(0, 6)} cluster(s), skipped {g.n(0, 240)} unmodified cluster(s)"),
         (1, lambda: f"lds: add/update listener '{g.pick(['0.0.0.0_8443', 'virtualInbound', 'virtualOutbound', '0.0.0.0_15090'])}'"),
         (0.3, lambda: f"gRPC config for type.googleapis.com/envoy.config.cluster.v3.Cluster rejected: Error adding/updating cluster(s) {cluster()}: {g.pick(['LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single lb_endpoint', 'Proto constraint validation failed (ClusterValidationError.ConnectTimeout: value must be greater than 0s)'])}"),
-        (0.8, lambda: f'{g.pick(["StreamAggregatedResources", "DeltaAggregatedResources"])} gRPC config stream to xds-grpc closed since {g.n(1, 3600)}s ago: 14, connection error: desc = "transport: Error while dialing: dial tcp 10.96.{g.n(0, 255)}.{g.n(1, 254)}:15012: connect: connection refused"'),
+        (0.8, lambda: f'{g.vocab(["StreamAggregatedResources", "DeltaAggregatedResources"])} gRPC config stream to xds-grpc closed since {g.n(1, 3600)}s ago: 14, connection error: desc = "transport: Error while dialing: dial tcp 10.96.{g.n(0, 255)}.{g.n(1, 254)}:15012: connect: connection refused"'),
         (0.1, lambda: "initializing epoch 0 (base id=0, hot restart version=11.104)"),
         (0.15, lambda: "all clusters initialized. initializing init manager"),
         (0.15, lambda: "all dependencies initialized. starting workers"),
@@ -448,7 +517,7 @@ def envoy(g: Gen) -> list[Event]:
         (0.05, lambda: "shutting down server instance"),
         (2, lambda: tags() + f"new connection from {g.ipport()}"),
         (1, lambda: tags() + "remote close"),
-        (0.6, lambda: tags(True) + f"upstream reset: reset reason: {g.pick(['connection failure', 'connection termination', 'overflow'])}, transport failure reason: {g.pick(['delayed connect error: 111', 'delayed connect error: 113', 'TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED'])}"),
+        (0.6, lambda: tags(True) + f"upstream reset: reset reason: {g.vocab(['connection failure', 'connection termination', 'overflow'])}, transport failure reason: {g.pick(['delayed connect error: 111', 'delayed connect error: 113', 'TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED'])}"),
         (0.5, lambda: f"membership update for TLS cluster {cluster()} added {g.n(0, 3)} removed {g.n(0, 3)}"),
     ]  # fmt: skip
 
@@ -474,6 +543,7 @@ def haproxy(g: Gen) -> list[Event]:
             srv, term = "<NOSRV>", "SC--"
         elif st in (499, 504):
             term = g.pick(["CD--", "sH--", "SH--"])
+        g.tag(term)  # termination state
         tq, tw, tc, tr = g.n(0, 3), g.n(0, 2), g.n(0, 3), g.skew(1, 8000)
         timers = f"{tq}/{tw}/{-1 if srv == '<NOSRV>' else tc}/{-1 if srv == '<NOSRV>' else tr}/{tq + tw + tc + tr}"
         conns = f"{g.n(1, 900)}/{g.n(1, 800)}/{g.n(0, 90)}/{g.n(0, 30)}/{g.pick(['0', '0', '0', '1', '3'])}"
@@ -482,7 +552,7 @@ def haproxy(g: Gen) -> list[Event]:
         return f'{g.ipport()} [{accept_date()}] {fe} {be}/{srv} {timers} {st} {g.skew(0, 400000)} - - {term} {conns} 0/0 "{req}"'
 
     def tcp() -> str:
-        return f"{g.ipport()} [{accept_date()}] pg-in pg_primary/db-{g.n(1, 2):02d} {g.n(0, 3)}/{g.n(0, 2)}/{g.skew(10, 900000)} {g.skew(200, 9000000)} {g.pick(['--', '--', '--', 'cD', 'sD'])} {g.n(1, 90)}/{g.n(1, 80)}/{g.n(0, 40)}/{g.n(0, 40)}/0 0/0"
+        return f"{g.ipport()} [{accept_date()}] pg-in pg_primary/db-{g.n(1, 2):02d} {g.n(0, 3)}/{g.n(0, 2)}/{g.skew(10, 900000)} {g.skew(200, 9000000)} {g.vocab(['--', '--', '--', 'cD', 'sD'])} {g.n(1, 90)}/{g.n(1, 80)}/{g.n(0, 40)}/{g.n(0, 40)}/0 0/0"
 
     def down() -> str:
         be, srv = server()
@@ -491,6 +561,10 @@ def haproxy(g: Gen) -> list[Event]:
             "Layer4 timeout",
             f'Layer7 wrong status, code: {g.pick(["500", "503"])}, info: "{g.pick(["Service Unavailable", "Internal Server Error"])}"',
         ])  # fmt: skip
+        status = reason.split(",")[0]  # the check status (HAProxy's short name); code and info are parameters
+        g.tag(status, {"Layer4 connection problem": "L4CON", "Layer4 timeout": "L4TOUT", "Layer7 wrong status": "L7STS"}[status])  # fmt: skip
+        if status == "Layer7 wrong status":
+            g.tag(reason.split('info: "')[1].rstrip('"'))  # the server's reason phrase
         active = g.n(0, 4)
         return f"Server {be}/{srv} is DOWN, reason: {reason}, check duration: {g.n(0, 2001)}ms. {active} active and 0 backup servers left. {g.n(0, 30)} sessions active, 0 requeued, 0 remaining in queue."
 
@@ -501,7 +575,9 @@ def haproxy(g: Gen) -> list[Event]:
     def check() -> str:
         be, srv = server()
         if g.chance(0.5):
+            g.tag("succeeded")
             return f"Health check for server {be}/{srv} succeeded, reason: Layer7 check passed, code: 200, check duration: {g.n(1, 40)}ms, status: {g.n(1, 2)}/3 DOWN."
+        g.tag("failed")
         return f"Health check for server {be}/{srv} failed, reason: Layer7 timeout, check duration: {g.n(2000, 2002)}ms, status: {g.n(0, 2)}/2 UP."
 
     def maint() -> str:
@@ -543,13 +619,14 @@ def postgresql(g: Gen) -> list[Event]:
 
     def lock_target() -> str:
         if g.chance(0.6):
+            g.tag("transaction")  # the lock tag's type
             return f"transaction {g.n(100000, 99999999)}"
+        g.tag("relation")
         return f"relation {g.n(16384, 99999)} of database {g.n(16384, 20000)}"
 
     def ckpt_flags() -> str:
-        return g.r.choices(
-            ["time", "wal", "immediate force wait", "shutdown immediate", "force wait"], [20, 6, 2, 1, 1]
-        )[0]
+        flags = ["time", "wal", "immediate force wait", "shutdown immediate", "force wait"]
+        return g.tag(g.r.choices(flags, [20, 6, 2, 1, 1])[0])
 
     def ckpt_done() -> str:
         w = g.f(0.5, 300, 3)
@@ -582,7 +659,7 @@ def postgresql(g: Gen) -> list[Event]:
         (1, lambda: f'password authentication failed for user "{g.pick([*roles, "admin", "root", "test"])}"'),
         (0.05, lambda: "database system is ready to accept connections"),
         (0.1, lambda: "terminating connection due to administrator command"),
-        (0.5, lambda: f"process {g.n(100, 99999)} still waiting for {g.pick(['ShareLock', 'ExclusiveLock', 'AccessExclusiveLock', 'RowExclusiveLock'])} on {lock_target()} after {g.f(1000, 60000, 3)} ms"),
+        (0.5, lambda: f"process {g.n(100, 99999)} still waiting for {g.vocab(['ShareLock', 'ExclusiveLock', 'AccessExclusiveLock', 'RowExclusiveLock'])} on {lock_target()} after {g.f(1000, 60000, 3)} ms"),
         (1, lambda: f'temporary file: path "base/pgsql_tmp/pgsql_tmp{g.n(100, 99999)}.{g.n(0, 9)}", size {g.skew(8192, 2_000_000_000)}'),
         (0.4, lambda: f'syntax error at or near "{g.pick(["FROM", "WHERE", ")", "ORDER", "$1", "limit"])}" at character {g.n(8, 300)}'),
         (0.2, lambda: "sorry, too many clients already"),
@@ -604,7 +681,7 @@ def mysql(g: Gen) -> list[Event]:
 
     return [
         (10, lambda: f"Aborted connection {g.n(8, 999999)} to db: '{g.pick(['orders', 'shop', 'unconnected'])}' user: '{g.pick(users)}' host: '{g.ip()}' ({g.pick(['Got an error reading communication packets', 'Got timeout reading communication packets', 'Got an error writing communication packets'])})."),
-        (3, lambda: f"Access denied for user '{g.pick([*users, 'admin', 'test'])}'@'{g.ip()}' (using password: {g.pick(['YES', 'YES', 'NO'])})"),
+        (3, lambda: f"Access denied for user '{g.pick([*users, 'admin', 'test'])}'@'{g.ip()}' (using password: {g.vocab(['YES', 'YES', 'NO'])})"),
         (2, lambda: f"IP address '{g.ip()}' could not be resolved: Name or service not known"),
         (8, lambda: f"# Query_time: {g.f(1, 60, 6)}  Lock_time: {g.f(0, 0.01, 6)} Rows_sent: {g.skew(0, 50000)}  Rows_examined: {g.skew(0, 9000000)}"),
         (8, user_host),
@@ -637,9 +714,9 @@ def redis(g: Gen) -> list[Event]:
     def client_info() -> str:
         return (
             f"id={g.n(3, 999999)} addr={g.ipport()} laddr={g.ip()}:6379 fd={g.n(8, 4000)} name= age={g.skew(0, 90000)} "
-            f"idle={g.n(0, 5)} flags={g.pick(['S', 'N', 'P'])} db=0 sub=0 psub={g.pick(['0', '1'])} ssub=0 multi=-1 qbuf=0 "
+            f"idle={g.n(0, 5)} flags={g.vocab(['S', 'N', 'P'], 'flags=')} db=0 sub=0 psub={g.pick(['0', '1'])} ssub=0 multi=-1 qbuf=0 "
             f"qbuf-free={g.n(0, 20474)} argv-mem=0 multi-mem=0 rbs={g.pick(['1024', '16384'])} rbp=0 obl=0 oll={g.n(1, 9000)} "
-            f"omem={g.n(8_388_608, 536_870_912)} tot-mem={g.n(8_400_000, 537_000_000)} events=rw cmd={g.pick(['psync', 'subscribe', 'monitor'])} "
+            f"omem={g.n(8_388_608, 536_870_912)} tot-mem={g.n(8_400_000, 537_000_000)} events=rw cmd={g.vocab(['psync', 'subscribe', 'monitor'])} "
             f"user=default redir=-1 resp=2 lib-name= lib-ver="
         )
 
@@ -652,7 +729,7 @@ def redis(g: Gen) -> list[Event]:
         (0.5, lambda: f"Connection with replica {replica()} lost."),
         (0.8, lambda: f"Replica {replica()} asks for synchronization"),
         (0.4, lambda: f"Full resync requested by replica {replica()}"),
-        (0.4, lambda: f"Starting BGSAVE for SYNC with target: {g.pick(['disk', 'disk', 'replicas sockets'])}"),
+        (0.4, lambda: f"Starting BGSAVE for SYNC with target: {g.vocab(['disk', 'disk', 'replicas sockets'])}"),
         (0.5, lambda: f"Synchronization with replica {replica()} succeeded"),
         (0.4, lambda: f"Partial resynchronization request from {replica()} accepted. Sending {g.skew(0, 9000000)} bytes of backlog starting from offset {g.n(1, 99999999999)}."),
         (0.6, lambda: f"Client {client_info()} closed for overcoming of output buffer limits."),
@@ -667,9 +744,9 @@ def redis(g: Gen) -> list[Event]:
         (0.05, lambda: "Server initialized"),
         (0.05, lambda: "Ready to accept connections tcp"),
         (0.05, lambda: "WARNING Memory overcommit must be enabled! Without it, a background save or replication may fail under low memory condition. Being disabled, it can also cause failures without low memory condition, see https://github.com/jemalloc/jemalloc/issues/1328. To fix this issue add 'vm.overcommit_memory = 1' to /etc/sysctl.conf and then reboot or run the command 'sysctl vm.overcommit_memory=1' for this to take effect."),
-        (0.4, lambda: f"Cluster state changed: {g.pick(['ok', 'fail'])}"),
+        (0.4, lambda: f"Cluster state changed: {g.vocab(['ok', 'fail'])}"),
         (0.15, lambda: f"Marking node {node()} ({g.pick(['redis-0', 'redis-1', 'redis-2', 'redis-3'])}) as failing (quorum reached)."),
-        (0.1, lambda: f"Clear FAIL state for node {node()} ({g.pick(['redis-0', 'redis-1', 'redis-2'])}):{g.pick(['replica', 'master without slots'])} is reachable again."),
+        (0.1, lambda: f"Clear FAIL state for node {node()} ({g.pick(['redis-0', 'redis-1', 'redis-2'])}):{g.vocab(['replica', 'master without slots'])} is reachable again."),
     ]  # fmt: skip
 
 
@@ -749,6 +826,9 @@ def mongodb(g: Gen) -> list[Event]:
             "queryHash": g.hex(8).upper(), "reslen": g.skew(100, 16_000_000), "protocol": "op_msg",
             "durationMillis": g.skew(100, 60000),
         }  # fmt: skip
+        kind = next(iter(cmd))  # the command as written in the client's code: its kind and collection
+        g.tag(f"{kind} {coll}", f"{kind}.{coll}")
+        g.tag(attr["planSummary"].split()[0])  # COLLSCAN or IXSCAN (the index is a parameter)
         return line("I", "COMMAND", 51803, conn(), "Slow query", attr)
 
     def wt() -> str:
@@ -761,9 +841,11 @@ def mongodb(g: Gen) -> list[Event]:
         return line("I", "WTCHKPT", 22430, "Checkpointer", "WiredTiger message", {"message": msg})
 
     def auth_ok() -> str:
+        speculative = g.chance(0.8)
+        g.tag(speculative, f"speculative_{str(speculative).lower()}")
         attr = {
             "mechanism": "SCRAM-SHA-256",
-            "speculative": g.chance(0.8),
+            "speculative": speculative,
             "principalName": g.pick(["app", "reporting", "backup"]),
             "authenticationDatabase": "admin",
             "remote": g.ipport(),
@@ -814,7 +896,7 @@ def mongodb(g: Gen) -> list[Event]:
         (0.8, auth_fail),
         (0.3, lambda: line("I", "STORAGE", 20320, conn(), "createCollection", {"namespace": f"shop.audit_{g.now:%Y_%m}_{g.n(1, 9)}", "uuidDisposition": "generated", "uuid": uuid_obj(), "options": {}})),
         (0.3, lambda: line("I", "INDEX", 20345, "IndexBuildsCoordinatorMongod-" + str(g.n(0, 3)), "Index build: done building", {"buildUUID": uuid_obj(), "collectionUUID": uuid_obj(), "namespace": f"shop.{g.pick(['orders', 'carts'])}", "index": g.pick(["status_1_createdAt_-1", "customerId_1", "sku_1"]), "ident": f"index-{g.n(10, 999)}-{g.n(10**18, 9 * 10**18)}", "collectionIdent": f"collection-{g.n(10, 999)}-{g.n(10**18, 9 * 10**18)}", "commitTimestamp": None})),
-        (0.1, lambda: line("I", "REPL", 21358, "ReplCoord-" + str(g.n(0, 9)), "Replica set state transition", {"newState": g.pick(["PRIMARY", "SECONDARY"]), "oldState": g.pick(["SECONDARY", "RECOVERING", "STARTUP2"])})),
+        (0.1, lambda: line("I", "REPL", 21358, "ReplCoord-" + str(g.n(0, 9)), "Replica set state transition", {"newState": g.vocab(["PRIMARY", "SECONDARY"], "to_"), "oldState": g.vocab(["SECONDARY", "RECOVERING", "STARTUP2"], "from_")})),
         (0.05, lambda: line("I", "CONTROL", 4615611, "initandlisten", "MongoDB starting", {"pid": 1, "port": 27017, "dbPath": "/data/db", "architecture": "64-bit", "host": f"mongo-{g.n(0, 2)}"})),
         (0.05, lambda: line("I", "NETWORK", 23015, "listener", "Listening on", {"address": g.pick(["/tmp/mongodb-27017.sock", "0.0.0.0"])})),
         (0.05, lambda: line("I", "NETWORK", 23016, "listener", "Waiting for connections", {"port": 27017, "ssl": "off"})),
@@ -840,13 +922,22 @@ def kafka(g: Gen) -> list[Event]:
         ts = g.epoch_ms() - g.n(10**8, 10**9)
         return f"LogSegment(baseOffset={g.n(0, 99999999)}, size={g.n(1000, 1073741824)}, lastModifiedTime={ts}, largestRecordTimestamp=Some({ts - g.n(1, 999)}))"
 
-    def reason() -> str:
-        return g.pick([
+    def reason() -> str:  # the coordinator's reasons are a few fixed templates: which one is in the id
+        text = g.pick([
             f"Adding new member {member()} with group instance id None; client reason: rebalance failed due to MemberIdRequiredException",
             f"Leader {member()} re-joining group during Stable; client reason: need to revoke partitions and re-join",
             f"removing member {member()} on heartbeat expiration",
             f"Updating metadata for member {member()} during Stable; client reason: triggered followup rebalance scheduled for 0",
         ])  # fmt: skip
+        kinds = {
+            "Adding new member": "adding_member",
+            "Leader ": "leader_rejoining",
+            "removing member": "heartbeat_expiration",
+            "Updating metadata": "updating_metadata",
+        }
+        kind = next(k for k in kinds if text.startswith(k))
+        g.tag(kind, kinds[kind])
+        return text
 
     def gc() -> str:
         return f"[GroupCoordinator {broker()}]: "
@@ -862,14 +953,14 @@ def kafka(g: Gen) -> list[Event]:
     return [
         (10, lambda: f"[LocalLog partition={part()}, dir={ddir()}] Rolled new log segment at offset {g.n(0, 99999999)} in {g.skew(0, 300)} ms. (kafka.log.LocalLog)"),
         (6, lambda: f"[LocalLog partition={part()}, dir={ddir()}] Deleting segment files {','.join(segment() for _ in range(g.r.choices([1, 2, 3], [6, 2, 1])[0]))} (kafka.log.LocalLog$)"),
-        (6, lambda: f"[UnifiedLog partition={part()}, dir={ddir()}] Incremented log start offset to {g.n(0, 99999999)} due to {g.pick(['SegmentDeletion', 'SegmentDeletion', 'LeaderOffsetIncremented', 'ClientRecordDeletion'])} (kafka.log.UnifiedLog)"),
+        (6, lambda: f"[UnifiedLog partition={part()}, dir={ddir()}] Incremented log start offset to {g.n(0, 99999999)} due to {g.vocab(['SegmentDeletion', 'SegmentDeletion', 'LeaderOffsetIncremented', 'ClientRecordDeletion'])} (kafka.log.UnifiedLog)"),
         (5, lambda: f"[UnifiedLog partition={part()}, dir={ddir()}] Deleting segment {segment()} due to retention time {g.pick(['604800000', '86400000', '259200000'])}ms breach based on the largest record timestamp in the segment (kafka.log.UnifiedLog)"),
         (9, lambda: f"[ProducerStateManager partition={part()}] Wrote producer snapshot at offset {g.n(0, 99999999)} with {g.skew(0, 40)} producer ids in {g.skew(0, 80)} ms. (kafka.log.ProducerStateManager)"),
         (4, lambda: gc() + f"Preparing to rebalance group {g.pick(groups)} in state PreparingRebalance with old generation {g.n(0, 900)} (__consumer_offsets-{g.n(0, 49)}) (reason: {reason()}) (kafka.coordinator.group.GroupCoordinator)"),
         (4, lambda: gc() + f"Stabilized group {g.pick(groups)} generation {g.n(1, 900)} (__consumer_offsets-{g.n(0, 49)}) with {g.n(1, 12)} members (kafka.coordinator.group.GroupCoordinator)"),
         (4, lambda: gc() + f"Assignment received from leader {member()} for group {g.pick(groups)} for generation {g.n(1, 900)}. The group has {g.n(1, 12)} members, 0 of which are static. (kafka.coordinator.group.GroupCoordinator)"),
         (1.5, lambda: gc() + f"Member {member()} in group {g.pick(groups)} has failed, removing it from the group (kafka.coordinator.group.GroupCoordinator)"),
-        (2, lambda: gc() + f"Dynamic member with unknown member id joins group {g.pick(groups)} in {g.pick(['Empty', 'Stable', 'PreparingRebalance'])} state. Created a new member id {member()} and request the member to rejoin with this id. (kafka.coordinator.group.GroupCoordinator)"),
+        (2, lambda: gc() + f"Dynamic member with unknown member id joins group {g.pick(groups)} in {g.vocab(['Empty', 'Stable', 'PreparingRebalance'])} state. Created a new member id {member()} and request the member to rejoin with this id. (kafka.coordinator.group.GroupCoordinator)"),
         (3, lambda: f"[GroupMetadataManager brokerId={broker()}] Removed {g.skew(0, 300)} expired offsets in {g.skew(0, 40)} milliseconds. (kafka.coordinator.group.GroupMetadataManager)"),
         (0.8, shrink),
         (1, lambda: f"[Partition {part()} broker={broker()}] ISR updated to {','.join(sorted(g.some(['1', '2', '3'], 1, 3)))} and version updated to {g.n(1, 900)} (kafka.cluster.Partition)"),
@@ -910,6 +1001,8 @@ def elasticsearch(g: Gen) -> list[Event]:
 
     def health() -> str:
         a, b = g.pick([("YELLOW", "GREEN"), ("GREEN", "YELLOW"), ("RED", "YELLOW"), ("YELLOW", "RED")])
+        g.tag(a, f"from_{a}")
+        g.tag(b, f"to_{b}")
         shards = ", ".join(f"[{index()}][{g.n(0, 4)}]" for _ in range(g.r.choices([1, 2, 3], [5, 2, 1])[0]))
         why = g.pick(
             [
@@ -918,13 +1011,14 @@ def elasticsearch(g: Gen) -> list[Event]:
                 f"{g.pick(['shards failed', 'shards started'])} [{shards}]",
             ]
         )
+        g.tag("index created" if why.startswith("index") else why.split(" [")[0])  # which reason template
         return f"Cluster health status changed from [{a}] to [{b}] (reason: [{why}])."
 
     def ilm() -> str:
         step = lambda name: jdump(
             {
-                "phase": g.pick(["hot", "warm", "delete"]),
-                "action": g.pick(["rollover", "complete", "delete"]),
+                "phase": g.vocab(["hot", "warm", "delete"]),
+                "action": g.vocab(["rollover", "complete", "delete"]),
                 "name": name,
             }
         )
@@ -938,7 +1032,7 @@ def elasticsearch(g: Gen) -> list[Event]:
 
     return [
         (6, lambda: f"[gc][{g.n(1000, 999999)}] overhead, spent [{g.n(250, 2900)}ms] collecting in the last [{g.pick(['1s', '1s', '1.1s', '1.4s'])}]"),
-        (2, lambda: f"[{index()}] creating index, cause [{g.pick(['auto(bulk api)', 'rollover_data_stream', 'api', 'initialize_data_stream'])}], templates [{', '.join(g.some(['logs', 'logs-mappings', 'ecs@mappings', 'logs@settings'], 0, 3))}], shards [{g.n(1, 3)}]/[{g.n(0, 1)}]"),
+        (2, lambda: f"[{index()}] creating index, cause [{g.vocab(['auto(bulk api)', 'rollover_data_stream', 'api', 'initialize_data_stream'])}], templates [{', '.join(g.some(['logs', 'logs-mappings', 'ecs@mappings', 'logs@settings'], 0, 3))}], shards [{g.n(1, 3)}]/[{g.n(0, 1)}]"),
         (5, lambda: f"[{index()}/{nodeid()}] update_mapping [_doc]"),
         (3, lambda: f"low disk watermark [85%] exceeded on [{nodeid()}][{node()}][/usr/share/elasticsearch/data] free: {gb()}[{g.f(10, 15, 1)}%], replicas will not be assigned to this node"),
         (1, lambda: f"high disk watermark [90%] exceeded on [{nodeid()}][{node()}][/usr/share/elasticsearch/data] free: {gb()}[{g.f(5, 10, 1)}%], shards will be relocated away from this node; currently relocating away shards totalling [{g.skew(0, 10**11)}] bytes; the node is expected to continue to exceed the high disk watermark when these relocations are complete"),
@@ -978,10 +1072,21 @@ def cassandra(g: Gen) -> list[Event]:
     def gcinspect() -> str:
         pools = g.some(["G1 Eden Space", "G1 Old Gen", "G1 Survivor Space"], 1, 3)
         desc = "; ".join(f"{p}: {g.n(10**6, 10**10)} -> {g.n(0, 10**10)}" for p in pools)
-        return f"{g.pick(['G1 Young Generation', 'G1 Young Generation', 'G1 Old Generation'])} GC in {g.n(200, 9000)}ms.  {desc}"
+        return f"{g.vocab(['G1 Young Generation', 'G1 Young Generation', 'G1 Old Generation'])} GC in {g.n(200, 9000)}ms.  {desc}"
 
     def ranges() -> str:
         return ", ".join(f"({g.n(-(2**63), 0)},{g.n(0, 2**63 - 1)}]" for _ in range(g.n(1, 3)))
+
+    def tombstone_warning() -> str:
+        live, cells = g.n(1, 5001), g.n(1001, 99999)
+        query = g.statement(
+            f"SELECT * FROM {ks()}.{g.pick(tables)} WHERE {g.pick(['customer_id', 'day', 'sku'])} = {g.n(1, 99999)} LIMIT 5000{g.pick(['', ' ALLOW FILTERING'])}"
+        )
+        return f"Read {live} live rows and {cells} tombstone cells for query {query}; token {g.n(-(2**63), 2**63 - 1)} (see tombstone_warn_threshold)"
+
+    def tombstone_abort() -> str:
+        query = g.statement(f"SELECT * FROM {ks()}.{g.pick(tables)} WHERE day = {g.n(1, 31)} LIMIT 5000")
+        return f"Scanned over 100001 tombstones during query '{query}' (last scanned row token was {g.n(-(2**63), 2**63 - 1)} and partion key was (({g.n(1, 31)}))) in {ks()}.{g.pick(tables)}; query aborted"
 
     return [
         (8, lambda: f"Enqueuing flush of {g.pick(tables)}: {mib()} ({g.n(0, 30)}%) on-heap, {g.r.uniform(0, 900):.3f}KiB ({g.n(0, 3)}%) off-heap"),
@@ -997,8 +1102,8 @@ def cassandra(g: Gen) -> list[Event]:
         (1.5, lambda: f"Maximum memory usage reached ({g.pick(['512.000MiB', '1.000GiB', '256.000MiB'])}), cannot allocate chunk of {g.pick(['1.000MiB', '8.000KiB', '64.000KiB'])}"),
         (0.5, lambda: f"Unexpected exception during request; channel = [id: 0x{g.hex(8)}, L:/{g.ip()}:9042 ! R:/{g.ipport()}]"),
         (0.3, lambda: f"Writing large partition {ks()}/{g.pick(tables)}:{g.pick(['customer-', 'day-2024-05-', 'sku-'])}{g.n(1, 99999)} ({mib(2000)}) to sstable {tdir()}/nb-{g.n(1, 9999)}-big-Data.db"),
-        (0.8, lambda: f"Read {g.n(1, 5001)} live rows and {g.n(1001, 99999)} tombstone cells for query SELECT * FROM {ks()}.{g.pick(tables)} WHERE {g.pick(['customer_id', 'day', 'sku'])} = {g.n(1, 99999)} LIMIT 5000{g.pick(['', ' ALLOW FILTERING'])}; token {g.n(-(2**63), 2**63 - 1)} (see tombstone_warn_threshold)"),
-        (0.2, lambda: f"Scanned over 100001 tombstones during query 'SELECT * FROM {ks()}.{g.pick(tables)} WHERE day = {g.n(1, 31)} LIMIT 5000' (last scanned row token was {g.n(-(2**63), 2**63 - 1)} and partion key was (({g.n(1, 31)}))) in {ks()}.{g.pick(tables)}; query aborted"),
+        (0.8, tombstone_warning),
+        (0.2, tombstone_abort),
         (0.05, lambda: "Starting listening for CQL clients on /0.0.0.0:9042 (unencrypted)..."),
         (0.2, lambda: f"Initializing {ks()}.{g.pick(tables)}"),
         (0.03, lambda: "Created default superuser role 'cassandra'"),
@@ -1032,7 +1137,7 @@ def kubelet(g: Gen) -> list[Event]:
 
     def pleg() -> str:
         ns, pod, uid = podref()
-        ev = {"ID": uid, "Type": g.pick(["ContainerStarted", "ContainerStarted", "ContainerDied"]), "Data": g.hex(64)}
+        ev = {"ID": uid, "Type": g.vocab(["ContainerStarted", "ContainerStarted", "ContainerDied"]), "Data": g.hex(64)}
         return f'"SyncLoop (PLEG): event for pod" pod="{ns}/{pod}" event={jdump(ev)}'
 
     def probe() -> str:
@@ -1044,7 +1149,7 @@ def kubelet(g: Gen) -> list[Event]:
             f'Get "http://{ip}:{port}/readyz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
         ])  # fmt: skip
         return (
-            f'"Probe failed" probeType="{g.pick(["Readiness", "Readiness", "Liveness", "Startup"])}" pod="{ns}/{pod}" podUID="{uid}" '
+            f'"Probe failed" probeType="{g.vocab(["Readiness", "Readiness", "Liveness", "Startup"])}" pod="{ns}/{pod}" podUID="{uid}" '
             f'containerName="{g.pick(containers)}" probeResult="failure" output={goq(out)}'
         )
 
@@ -1052,9 +1157,11 @@ def kubelet(g: Gen) -> list[Event]:
         ns, pod, uid = podref()
         c = g.pick(containers)
         if g.chance(0.75):
+            g.tag("CrashLoopBackOff")  # the waiting reason
             inner = f"back-off {g.pick(backoff)} restarting failed container={c} pod={pod}_{ns}({uid})"
             err = f'failed to "StartContainer" for "{c}" with CrashLoopBackOff: {goq(inner)}'
         else:
+            g.tag("ImagePullBackOff")
             inner = f'Back-off pulling image "registry.example.com/{ns}/{c}:v1.{g.n(0, 30)}.{g.n(0, 9)}"'
             err = f'failed to "StartContainer" for "{c}" with ImagePullBackOff: {goq(inner)}'
         return f'"Error syncing pod, skipping" err={goq(err)} pod="{ns}/{pod}" podUID="{uid}"'
@@ -1105,7 +1212,7 @@ def kubelet(g: Gen) -> list[Event]:
         (4, lambda: f'"Nameserver limits exceeded" err="Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: {" ".join(g.ip() for _ in range(3))}"'),
         (2, lambda: volume("operationExecutor.MountVolume started")),
         (2, lambda: volume("MountVolume.SetUp succeeded")),
-        (0.3, lambda: f'"Eviction manager: attempting to reclaim" resourceName="{g.pick(["memory", "ephemeral-storage", "nodefs"])}"'),
+        (0.3, lambda: f'"Eviction manager: attempting to reclaim" resourceName="{g.vocab(["memory", "ephemeral-storage", "nodefs"])}"'),
         (1.5, lambda: f'"Failed to get system container stats" err={goq("failed to get cgroup stats for " + (c := goq(g.pick(["/system.slice/docker.service", "/system.slice/containerd.service", "/kubepods.slice"]))) + ": failed to get container info for " + c + ": unknown container " + c)} containerName={c}'),
         (1, lambda: f'"Unable to fetch pod log stats" err="open /var/log/pods/{g.ns()}_{g.pod()}_{g.uuid()}: no such file or directory" {pod_kv()}'),
         (2, startup),
@@ -1143,7 +1250,7 @@ def kube_controlplane(g: Gen) -> list[Event]:
         ])  # fmt: skip
 
     def http() -> str:
-        line = f'"HTTP" verb="{g.pick(verbs)}" URI="{uri()}" latency="{g.go_dur(g.latency(8))}" userAgent="{g.pick(uas)}" audit-ID="{g.uuid()}" srcIP="{g.ipport()}"'
+        line = f'"HTTP" verb="{g.vocab(verbs)}" URI="{uri()}" latency="{g.go_dur(g.latency(8))}" userAgent="{g.pick(uas)}" audit-ID="{g.uuid()}" srcIP="{g.ipport()}"'
         if g.chance(0.7):
             line += f' apf_pl="{g.pick(["exempt", "workload-low", "system", "leader-election"])}" apf_fs="{g.pick(["exempt", "service-accounts", "kube-system-service-accounts", "probes"])}" apf_iseats=1 apf_fseats=0 apf_additionalLatency="0s" apf_execution_time="{g.go_dur(g.latency(5))}"'
         return line + f" resp={g.pick(['200', '200', '200', '201', '404', '409', '422', '429'])}"
@@ -1155,7 +1262,7 @@ def kube_controlplane(g: Gen) -> list[Event]:
         ns = g.ns()
         res = g.pick(["pods", "configmaps", "events", "leases", "secrets"])
         return (
-            f'Trace[{trace_id()}]: "{g.pick(["List", "Get", "Update", "Patch", "Create"])}" accept:application/json, */*,audit-id:{g.uuid()},client:{g.ip()},'
+            f'Trace[{trace_id()}]: "{g.vocab(["List", "Get", "Update", "Patch", "Create"])}" accept:application/json, */*,audit-id:{g.uuid()},client:{g.ip()},'
             f"api-group:,api-version:v1,name:,subresource:,namespace:{ns},protocol:HTTP/2.0,resource:{res},scope:namespace,url:/api/v1/namespaces/{ns}/{res},"
             f"user-agent:{g.pick(uas)},verb:LIST ({g.now:%d-%b-%Y %H:%M:%S}.{g.now.microsecond // 1000:03d}) (total time: {g.n(500, 9000)}ms):"
         )
@@ -1171,6 +1278,10 @@ def kube_controlplane(g: Gen) -> list[Event]:
             ("CronJob", "SuccessfulCreate", f"Created job {g.pick(['backup', 'report', 'cleanup'])}-{g.n(28_500_000, 28_600_000)}"),
             ("Job", "Completed", "Job completed"),
         ])  # fmt: skip
+        g.tag(kind)
+        g.tag(reason)
+        if reason in ("ScalingReplicaSet", "SuccessfulRescale"):  # up/down, above/below
+            g.tag(msg.split()[1] if reason == "ScalingReplicaSet" else msg.split()[-2])
         obj = rs if kind == "ReplicaSet" else svc
         api = {"HorizontalPodAutoscaler": "autoscaling/v2", "CronJob": "batch/v1", "Job": "batch/v1"}.get(
             kind, "apps/v1"
@@ -1181,7 +1292,7 @@ def kube_controlplane(g: Gen) -> list[Event]:
     def unsched() -> str:
         total = g.n(6, 40)
         a = g.n(1, total - 1)
-        err = f"0/{total} nodes are available: {a} Insufficient {g.pick(['cpu', 'memory'])}, {total - a} node(s) didn't match Pod's node affinity/selector. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+        err = f"0/{total} nodes are available: {a} Insufficient {g.vocab(['cpu', 'memory'])}, {total - a} node(s) didn't match Pod's node affinity/selector. preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
         return f'"Unable to schedule pod; no fit; waiting" pod="{g.ns()}/{g.pod()}" err="{err}"'
 
     def nested() -> str:
@@ -1206,7 +1317,7 @@ def kube_controlplane(g: Gen) -> list[Event]:
     return [
         (30, http),
         (2, trace_start),
-        (2, lambda: f'Trace[{trace_id()}]: ---"{g.pick(["About to write a response", "Writing http response done", "Txn call completed", "Object stored in database", "Listing from storage done"])}" {"count:" + str(g.n(1, 5000)) + " " if g.chance(0.4) else ""}{g.n(500, 9000)}ms ({g.now:%H:%M:%S}.{g.now.microsecond // 1000:03d})'),
+        (2, lambda: f'Trace[{trace_id()}]: ---"{g.vocab(["About to write a response", "Writing http response done", "Txn call completed", "Object stored in database", "Listing from storage done"])}" {"count:" + str(g.n(1, 5000)) + " " if g.chance(0.4) else ""}{g.n(500, 9000)}ms ({g.now:%H:%M:%S}.{g.now.microsecond // 1000:03d})'),
         (2, lambda: f"Trace[{trace_id()}]: [{g.go_dur(g.r.uniform(0.5, 9))}] [{g.go_dur(g.r.uniform(0.5, 9))}] END"),
         (1, lambda: f"cacher ({g.pick(['pods', 'events', 'endpointslices.discovery.k8s.io', 'leases.coordination.k8s.io'])}): {g.n(1, 90)} objects queued in incoming channel."),
         (0.5, lambda: f"Terminating all watchers from cacher {g.pick(['pods', 'events', 'configmaps'])}"),
@@ -1219,8 +1330,8 @@ def kube_controlplane(g: Gen) -> list[Event]:
         (0.3, nested),
         (5, lambda: f'"Successfully bound pod to node" pod="{g.ns()}/{g.pod()}" node="{g.host()}" evaluatedNodes={(e := g.n(3, 40))} feasibleNodes={g.n(1, e)}'),
         (1, unsched),
-        (0.1, lambda: f'"Starting controller" controller="{g.pick(controllers)}"'),
-        (0.1, lambda: f'"Caches are synced" controller="{g.pick(controllers)}"'),
+        (0.1, lambda: f'"Starting controller" controller="{g.vocab(controllers)}"'),
+        (0.1, lambda: f'"Caches are synced" controller="{g.vocab(controllers)}"'),
         (0.05, lambda: "attempting to acquire leader lease kube-system/kube-controller-manager..."),
         (0.05, lambda: "successfully acquired lease kube-system/kube-controller-manager"),
     ]  # fmt: skip
@@ -1272,7 +1383,7 @@ def containerd(g: Gen) -> list[Event]:
         (0.05, lambda: head() + 'msg="Loading containers: start."'),
         (0.05, lambda: head() + 'msg="Loading containers: done."'),
         (0.05, lambda: head() + 'msg="API listen on /run/docker.sock"'),
-        (0.5, lambda: head() + f'msg="loading plugin {q(p := g.pick(["io.containerd.snapshotter.v1.overlayfs", "io.containerd.grpc.v1.cri", "io.containerd.runtime.v2.task", "io.containerd.content.v1.content", "io.containerd.gc.v1.scheduler"]))}..." type={p.rsplit(".", 1)[0]}'),
+        (0.5, lambda: head() + f'msg="loading plugin {q(p := g.vocab(["io.containerd.snapshotter.v1.overlayfs", "io.containerd.grpc.v1.cri", "io.containerd.runtime.v2.task", "io.containerd.content.v1.content", "io.containerd.gc.v1.scheduler"]))}..." type={p.rsplit(".", 1)[0]}'),
         (0.05, lambda: head() + f'msg="starting containerd" revision={g.hex(40)} version=v1.7.{g.n(10, 16)}'),
     ]  # fmt: skip
 
@@ -1298,8 +1409,10 @@ def etcd(g: Gen) -> list[Event]:
     def took_too_long() -> str:
         key = f"/registry/{g.pick(['pods', 'leases/kube-node-lease', 'events', 'configmaps'])}/{g.ns()}/{g.pod()}"
         if g.chance(0.6):
+            g.tag("read-only range ", "readonly_range")  # the prefix
             return line("warn", "etcdserver/util.go:170", "apply request took too long", took=g.go_dur(g.r.uniform(0.1, 2)), expected_duration="100ms",
                         prefix="read-only range ", request=f'key:"{key}" ', response=f"range_response_count:{g.n(0, 1)} size:{g.n(200, 90000)}")  # fmt: skip
+        g.tag("", "noprefix")
         req = (
             f'header:<ID:{g.n(10**18, 9 * 10**18)} username:"kube-apiserver-etcd-client" auth_revision:1 > txn:<compare:<target:MOD key:"{key}" '
             f'mod_revision:{g.n(10**5, 10**8)} > success:<request_put:<key:"{key}" value_size:{g.n(200, 9000)} >> failure:<request_range:<key:"{key}" > >>'
@@ -1308,7 +1421,7 @@ def etcd(g: Gen) -> list[Event]:
                     prefix="", request=req, response=f"size:{g.n(18, 30)}")  # fmt: skip
 
     def trace() -> str:
-        kind = g.pick(["range", "range", "transaction", "linearizableReadLoop", "put"])
+        kind = g.vocab(["range", "range", "transaction", "linearizableReadLoop", "put"])
         tid = g.n(10**8, 4 * 10**9)
         start = g.now - timedelta(milliseconds=g.n(100, 3000))
         steps = [
@@ -1335,10 +1448,10 @@ def etcd(g: Gen) -> list[Event]:
         (0.1, lambda: raft(f"raft.node: {(m := peer())} elected leader {m} at term {g.n(2, 40)}")),
         (0.1, lambda: raft(f"{peer()} became leader at term {g.n(2, 40)}")),
         (0.2, lambda: raft(f"{peer()} [term: {(t := g.n(2, 40))}] received a MsgVote message with higher term from {peer()} [term: {t + 1}]")),
-        (1, lambda: line("warn", "rafthttp/probing_status.go:68", "prober detected unhealthy status", round_tripper_name=g.pick(["ROUND_TRIPPER_RAFT_MESSAGE", "ROUND_TRIPPER_SNAPSHOT"]),
+        (1, lambda: line("warn", "rafthttp/probing_status.go:68", "prober detected unhealthy status", round_tripper_name=g.vocab(["ROUND_TRIPPER_RAFT_MESSAGE", "ROUND_TRIPPER_SNAPSHOT"]),
                          remote_peer_id=peer(), rtt=g.go_dur(g.r.uniform(0.0005, 0.01)), error=f"dial tcp {g.ip()}:2380: connect: connection refused")),
-        (0.3, lambda: line("warn", "rafthttp/stream.go:421", "lost TCP streaming connection with remote peer", stream_reader_type=g.pick(["stream Message", "stream MsgApp v2"]), local_member_id=peer(), remote_peer_id=peer(), error=g.pick(["EOF", "unexpected EOF", "read tcp " + g.ipport() + "->" + g.ip() + ":2380: i/o timeout"]))),
-        (0.3, lambda: line("info", "rafthttp/stream.go:249", "established TCP streaming connection with remote peer", stream_writer_type=g.pick(["stream Message", "stream MsgApp v2"]), local_member_id=peer(), remote_peer_id=peer())),
+        (0.3, lambda: line("warn", "rafthttp/stream.go:421", "lost TCP streaming connection with remote peer", stream_reader_type=g.vocab(["stream Message", "stream MsgApp v2"]), local_member_id=peer(), remote_peer_id=peer(), error=g.pick(["EOF", "unexpected EOF", "read tcp " + g.ipport() + "->" + g.ip() + ":2380: i/o timeout"]))),
+        (0.3, lambda: line("info", "rafthttp/stream.go:249", "established TCP streaming connection with remote peer", stream_writer_type=g.vocab(["stream Message", "stream MsgApp v2"]), local_member_id=peer(), remote_peer_id=peer())),
         (0.5, lambda: line("warn", "etcdserver/v3_server.go:897", "waiting for ReadIndex response took too long, retrying", sent_request_id=g.n(10**18, 9 * 10**18), retry_timeout="500ms")),
         (0.05, lambda: line("info", "embed/serve.go:250", "serving client traffic securely", traffic_type="grpc+http", address="[::]:2379")),
         (0.05, lambda: line("info", "etcdserver/server.go:2068", "published local member to cluster through raft", local_member_id=(m := peer()),
@@ -1360,7 +1473,7 @@ def go_service(g: Gen) -> list[Event]:
 
     return [
         (40, lambda: head() + f'msg="request completed" method={g.method()} path={g.path()} status={g.status()} duration={g.go_dur(g.latency())} bytes={g.skew(0, 900000)} request_id={g.hex(16)} remote_addr={g.ipport()} user_agent={sq(g.ua())}'),
-        (8, lambda: head("DEBUG") + f'msg="cache miss" key={g.pick(["product", "cart", "user", "price"])}:{g.n(1, 99999)} layer={g.pick(["redis", "local"])}'),
+        (8, lambda: head("DEBUG") + f'msg="cache miss" key={g.pick(["product", "cart", "user", "price"])}:{g.n(1, 99999)} layer={g.vocab(["redis", "local"])}'),
         (3, lambda: head("WARN") + f'msg="slow query" query={sq(g.sql())} duration={g.go_dur(g.r.uniform(0.5, 9))} rows={g.skew(0, 90000)}'),
         (3, lambda: head("ERROR") + f'msg="upstream request failed" upstream={(u := g.pick(["payments", "inventory", "shipping"]))} url=http://{u}.{g.ns()}.svc.cluster.local:8080/v1/{g.pick(["charges", "reservations", "quotes"])} err={goq(g.pick(["Post " + goq("http://" + u + ":8080/v1/charges") + ": context deadline exceeded (Client.Timeout exceeded while awaiting headers)", "dial tcp " + g.pod_ip() + ":8080: connect: connection refused", "unexpected status 503 Service Unavailable"]))} attempt={g.n(1, 3)}'),
         (3, lambda: head() + f"msg=\"retrying request\" attempt={g.n(1, 5)} backoff={g.pick(['100ms', '200ms', '400ms', '800ms', '1.6s'])}"),
@@ -1376,7 +1489,7 @@ def go_service(g: Gen) -> list[Event]:
         (0.2, lambda: head() + f'msg="config reloaded" path=/etc/{g.svc()}/config.yaml changed_keys="[{" ".join(g.some(["features.search_v2", "timeouts.db", "limits.rps", "log.level"], 1, 3))}]"'),
         (0.2, lambda: head("ERROR") + f'msg="panic recovered" err="runtime error: {g.pick(["invalid memory address or nil pointer dereference", "index out of range [3] with length 3"])}" path={g.path()} method={g.method()}'),
         (4, lambda: head("DEBUG") + f"msg=\"health check\" status=ok checks={g.n(2, 5)} duration={g.go_dur(g.latency(2))}"),
-        (0.3, lambda: head("WARN") + f'msg="circuit breaker state changed" name={g.pick(["payments", "inventory"])} from={(a := g.pick(["closed", "open", "half-open"]))} to={g.pick([s for s in ["closed", "open", "half-open"] if s != a])}'),
+        (0.3, lambda: head("WARN") + f'msg="circuit breaker state changed" name={g.pick(["payments", "inventory"])} from={(a := g.vocab(["closed", "open", "half-open"], "from_"))} to={g.vocab([s for s in ["closed", "open", "half-open"] if s != a], "to_")}'),
         (4, lambda: head("DEBUG") + f'msg="feature flag evaluated" flag={g.pick(["search_v2", "new_checkout", "dark_mode"])} user_id={g.n(1, 999999)} variant={g.pick(["on", "off", "control", "treatment-b"])}'),
         (2, lambda: head("DEBUG") + f"msg=\"db pool stats\" open={g.n(1, 40)} in_use={g.n(0, 40)} idle={g.n(0, 20)} wait_count={g.skew(0, 900)} wait_duration={g.go_dur(g.r.uniform(0, 3)) if g.chance(0.3) else '0s'}"),
     ]  # fmt: skip
@@ -1403,12 +1516,19 @@ def python_app(g: Gen) -> list[Event]:
         "accounts.tasks.send_password_reset",
     ]
     worker = lambda: f"ForkPoolWorker-{g.n(1, 16)}"
+    # Django's REASON_* messages; the origin in REASON_BAD_ORIGIN is a parameter
+    csrf = {
+        "CSRF token missing.": "CSRF_token_missing",
+        "CSRF cookie not set.": "CSRF_cookie_not_set",
+        "Origin checking failed - https://evil.example.net does not match any trusted origins.": "bad_origin",
+    }
 
     def response() -> str:
         phrase, level = g.r.choices(
             [("Not Found", "WARNING"), ("Bad Request", "WARNING"), ("Internal Server Error", "ERROR"), ("Unauthorized", "WARNING"), ("Forbidden", "WARNING"), ("Method Not Allowed", "WARNING")],
             [10, 3, 2, 2, 1, 1],
         )[0]  # fmt: skip
+        g.tag(phrase)  # the level follows from it
         return f"{dts()} {level} django.request {phrase}: {g.path()}"
 
     def sql() -> str:
@@ -1444,9 +1564,9 @@ def python_app(g: Gen) -> list[Event]:
         (0.05, lambda: f"{gts()} [INFO] Starting gunicorn 21.2.0"),
         (0.05, lambda: f"{gts()} [INFO] Listening at: http://0.0.0.0:8000 ({g.n(1, 9)})"),
         (0.05, lambda: f"{gts()} [INFO] Using worker: {g.pick(['sync', 'gthread', 'uvicorn.workers.UvicornWorker'])}"),
-        (0.05, lambda: f"{gts()} [INFO] Handling signal: {g.pick(['term', 'hup', 'int'])}"),
+        (0.05, lambda: f"{gts()} [INFO] Handling signal: {g.vocab(['term', 'hup', 'int'])}"),
         (8, response),
-        (0.6, lambda: f"{dts()} WARNING django.security.csrf Forbidden ({g.pick(['CSRF token missing.', 'CSRF cookie not set.', 'Origin checking failed - https://evil.example.net does not match any trusted origins.'])}): {g.path()}"),
+        (0.6, lambda: f"{dts()} WARNING django.security.csrf Forbidden ({g.vocab(['CSRF token missing.', 'CSRF cookie not set.', 'Origin checking failed - https://evil.example.net does not match any trusted origins.'], labels=csrf)}): {g.path()}"),
         (10, sql),
         (1, lambda: f"{dts()} ERROR django.security.DisallowedHost Invalid HTTP_HOST header: '{(h := g.pick([g.ip() + ':8000', g.ip(), 'scanner.example.net']))}'. You may need to add '{h.split(':')[0]}' to ALLOWED_HOSTS."),
         (5, lambda: f"{dts()} INFO orders.views Order {g.n(10000, 999999)} placed by user {g.user()} ({g.skew(1, 30)} items, total {g.f(3, 900, 2)} {g.pick(['EUR', 'GBP', 'USD'])})"),
@@ -1519,7 +1639,7 @@ def spring_boot(g: Gen) -> list[Event]:
         (1, lambda: f"SQL Error: {g.pick(['0', '0', '1213'])}, SQLState: {g.pick(['08003', '08006', '40001', '23505'])}"),
         (1, lambda: "This connection has been closed."),
         (12, lambda: f"Order {g.n(100000, 999999)} placed: customer={g.n(1, 99999)} items={g.skew(1, 30)} total={g.f(3, 900, 2)} currency={g.pick(['EUR', 'USD'])}"),
-        (8, lambda: f"Payment authorised for order {g.n(100000, 999999)} via {g.pick(['STRIPE', 'ADYEN', 'PAYPAL'])} in {g.skew(40, 9000)} ms ({g.pick(['pi_', 'psp_', 'PAYID-'])}{g.alnum(24, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')})"),
+        (8, lambda: f"Payment authorised for order {g.n(100000, 999999)} via {g.vocab(['STRIPE', 'ADYEN', 'PAYPAL'])} in {g.skew(40, 9000)} ms ({g.pick(['pi_', 'psp_', 'PAYID-'])}{g.alnum(24, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')})"),
         (3, lambda: f"Inventory reservation failed for sku={skus()} requested={g.n(1, 9)} available={g.n(0, 3)}"),
         (10, lambda: f"Calling inventory-service GET http://inventory.shop.svc.cluster.local:8080/api/v1/stock/{skus()} took {g.skew(2, 9000)}ms status={g.pick(['200', '200', '200', '404', '503'])}"),
         (1, lambda: f"checkout-consumers: partitions assigned: [{', '.join(f'orders-{p}' for p in sorted(g.r.sample(range(12), g.n(1, 4))))}]"),
@@ -1662,6 +1782,13 @@ def systemd(g: Gen) -> list[Event]:
             "/usr/bin/su -", "/usr/sbin/iptables -L -n -v", "/usr/bin/crictl ps -a",
         ])  # fmt: skip
 
+    exits = {  # the exit code's kind and the status's name
+        "exited, status=1/FAILURE": "exited_FAILURE",
+        "exited, status=2/INVALIDARGUMENT": "exited_INVALIDARGUMENT",
+        "killed, status=9/KILL": "killed_KILL",
+        "dumped, status=11/SEGV": "dumped_SEGV",
+    }
+
     def cron_cmd() -> str:
         return g.pick([
             "/usr/local/bin/backup.sh > /dev/null 2>&1", "cd / && run-parts --report /etc/cron.hourly",
@@ -1676,8 +1803,8 @@ def systemd(g: Gen) -> list[Event]:
         (1, lambda: f"Stopping {unit(True)}..."),
         (1, lambda: f"Stopped {unit(True)}."),
         (0.3, lambda: f"Failed to start {unit()}."),
-        (0.6, lambda: f"{uname()}: Main process exited, code={g.pick(['exited, status=1/FAILURE', 'exited, status=2/INVALIDARGUMENT', 'killed, status=9/KILL', 'dumped, status=11/SEGV'])}"),
-        (0.6, lambda: f"{uname()}: Failed with result '{g.pick(['exit-code', 'exit-code', 'signal', 'timeout', 'oom-kill'])}'."),
+        (0.6, lambda: f"{uname()}: Main process exited, code={g.vocab(['exited, status=1/FAILURE', 'exited, status=2/INVALIDARGUMENT', 'killed, status=9/KILL', 'dumped, status=11/SEGV'], labels=exits)}"),
+        (0.6, lambda: f"{uname()}: Failed with result '{g.vocab(['exit-code', 'exit-code', 'signal', 'timeout', 'oom-kill'])}'."),
         (0.5, lambda: f"{uname()}: Scheduled restart job, restart counter is at {g.n(1, 40)}."),
         (3, lambda: f"{uname()}: Consumed {g.go_dur(g.r.lognormvariate(0, 2)).replace('µs', 'us')} CPU time."),
         (4, lambda: f"{uname()}: Deactivated successfully."),
@@ -1690,7 +1817,7 @@ def systemd(g: Gen) -> list[Event]:
         (0.2, lambda: f"{(u := g.user())} : {g.n(1, 3)} incorrect password attempt{'s'} ; TTY=pts/{g.n(0, 9)} ; PWD=/home/{u} ; USER=root ; COMMAND={command()}"),
         (3, lambda: f"({g.pick(['root', 'root', 'www-data', 'postgres'])}) CMD ({cron_cmd()})"),
         (0.3, lambda: f"Suppressed {g.skew(2, 90000)} messages from {g.pick([u for u, _ in UNITS])}"),
-        (0.3, lambda: f"Using degraded feature set {g.pick(['UDP instead of UDP+EDNS0', 'TCP instead of UDP'])} for DNS server {g.ip()}."),
+        (0.3, lambda: f"Using degraded feature set {g.vocab(['UDP instead of UDP+EDNS0', 'TCP instead of UDP'])} for DNS server {g.ip()}."),
         (0.1, lambda: f"Initial synchronization to time server {g.pick(['185.125.190.56:123 (ntp.ubuntu.com)', '169.254.169.123:123 (169.254.169.123)'])}."),
         (0.3, lambda: f"eth0: DHCPv4 address {(ip := g.ip())}/{g.pick(['20', '24'])}, gateway {ip.rsplit('.', 1)[0]}.1 acquired from {ip.rsplit('.', 1)[0]}.1"),
         (0.3, lambda: f"Created slice user-{(u := g.n(1000, 1020))}.slice - User Slice of UID {u}."),
@@ -1712,7 +1839,7 @@ def kernel(g: Gen) -> list[Event]:
 
     def killed() -> str:
         return (
-            f"{g.pick(['Out of memory', 'Memory cgroup out of memory', 'Memory cgroup out of memory'])}: Killed process {g.n(1000, 999999)} ({g.pick(comms)}) "
+            f"{g.vocab(['Out of memory', 'Memory cgroup out of memory', 'Memory cgroup out of memory'])}: Killed process {g.n(1000, 999999)} ({g.pick(comms)}) "
             f"total-vm:{g.n(10**5, 9 * 10**7)}kB, anon-rss:{g.n(10**4, 9 * 10**6)}kB, file-rss:{g.n(0, 90000)}kB, shmem-rss:{g.n(0, 9000)}kB, "
             f"UID:{g.pick(['0', '1000', '65532'])} pgtables:{g.n(100, 90000)}kB oom_score_adj:{g.pick(['-997', '0', '968', '999'])}"
         )
@@ -1720,14 +1847,16 @@ def kernel(g: Gen) -> list[Event]:
     def ufw() -> str:
         head = f"[UFW BLOCK] IN=eth0 OUT= MAC={':'.join(g.hex(2) for _ in range(14))} SRC={g.ip()} DST={g.ip()} LEN={g.n(40, 1500)} TOS=0x00 PREC=0x00 TTL={g.n(30, 250)} ID={g.n(0, 65535)}"
         if g.chance(0.7):
+            g.tag("TCP")
             return (
                 head
-                + f"{g.pick(['', ' DF'])} PROTO=TCP SPT={g.port()} DPT={g.pick(['22', '23', '3389', '5900', '6379', '8080'])} WINDOW={g.n(1024, 65535)} RES=0x00 SYN URGP=0"
+                + f"{g.vocab(['', ' DF'], labels={'': 'noDF', ' DF': 'DF'})} PROTO=TCP SPT={g.port()} DPT={g.pick(['22', '23', '3389', '5900', '6379', '8080'])} WINDOW={g.n(1024, 65535)} RES=0x00 SYN URGP=0"
             )
+        g.tag("UDP")
         return head + f" PROTO=UDP SPT={g.port()} DPT={g.pick(['53', '123', '161', '1900'])} LEN={g.n(8, 512)}"
 
     def bridge() -> str:
-        return f"{g.pick(['cni0', 'cni0', 'docker0', 'br-' + g.hex(12)])}: port {g.n(1, 60)}({veth()}) entered {g.pick(['blocking', 'disabled', 'forwarding'])} state"
+        return f"{g.pick(['cni0', 'cni0', 'docker0', 'br-' + g.hex(12)])}: port {g.n(1, 60)}({veth()}) entered {g.vocab(['blocking', 'disabled', 'forwarding'])} state"
 
     return [
         (0.8, killed),
@@ -1736,13 +1865,13 @@ def kernel(g: Gen) -> list[Event]:
         (3, lambda: f"eth0: renamed from {veth()}"),
         (3, lambda: f"IPv6: ADDRCONF(NETDEV_CHANGE): {veth()}: link becomes ready"),
         (10, bridge),
-        (5, lambda: f"device {veth()} {g.pick(['entered', 'left'])} promiscuous mode"),
+        (5, lambda: f"device {veth()} {g.vocab(['entered', 'left'])} promiscuous mode"),
         (0.3, lambda: f"EXT4-fs ({g.pick(['nvme0n1p1', 'nvme1n1', 'sdb1', 'dm-0'])}): mounted filesystem {g.uuid()} r/w with ordered data mode. Quota mode: none."),
         (0.3, lambda: f"nvme nvme{g.n(0, 2)}: I/O {g.n(0, 1023)} QID {g.n(1, 8)} timeout, aborting"),
-        (0.3, lambda: f"I/O error, dev {g.pick(['sdb', 'nvme1n1', 'xvdf'])}, sector {g.n(0, 10**9)} op {g.pick(['0x0:(READ)', '0x1:(WRITE)'])} flags 0x{g.pick(['0', '800', '4800'])} phys_seg {g.n(1, 32)} prio class {g.pick(['0', '2'])}"),
+        (0.3, lambda: f"I/O error, dev {g.pick(['sdb', 'nvme1n1', 'xvdf'])}, sector {g.n(0, 10**9)} op {g.vocab(['0x0:(READ)', '0x1:(WRITE)'], labels={'0x0:(READ)': 'READ', '0x1:(WRITE)': 'WRITE'})} flags 0x{g.pick(['0', '800', '4800'])} phys_seg {g.n(1, 32)} prio class {g.pick(['0', '2'])}"),
         (0.3, lambda: f"TCP: request_sock_TCP: Possible SYN flooding on port {g.pick(['80', '443', '8080'])}. Sending cookies.  Check SNMP counters."),
         (1, lambda: "nf_conntrack: nf_conntrack: table full, dropping packet"),
-        (2, lambda: f'audit: type=1400 audit({g.epoch():.3f}:{g.n(100, 99999)}): apparmor="DENIED" operation="{g.pick(["open", "mount", "ptrace", "exec"])}" class="file" profile="{g.pick(["cri-containerd.apparmor.d", "docker-default", "snap.firefox.firefox"])}" name="{g.pick(["/proc/sys/kernel/random/boot_id", "/sys/fs/cgroup/memory.max", "/etc/ssl/openssl.cnf"])}" pid={g.n(1000, 999999)} comm="{g.pick(comms)}" requested_mask="{(m := g.pick(["r", "w", "rw"]))}" denied_mask="{m}" fsuid={g.pick(["0", "1000"])} ouid=0'),
+        (2, lambda: f'audit: type=1400 audit({g.epoch():.3f}:{g.n(100, 99999)}): apparmor="DENIED" operation="{g.vocab(["open", "mount", "ptrace", "exec"])}" class="file" profile="{g.pick(["cri-containerd.apparmor.d", "docker-default", "snap.firefox.firefox"])}" name="{g.pick(["/proc/sys/kernel/random/boot_id", "/sys/fs/cgroup/memory.max", "/etc/ssl/openssl.cnf"])}" pid={g.n(1000, 999999)} comm="{g.pick(comms)}" requested_mask="{(m := g.vocab(["r", "w", "rw"], "mask_"))}" denied_mask="{m}" fsuid={g.pick(["0", "1000"])} ouid=0'),
         (8, ufw),
         (0.3, lambda: f"{g.pick(comms)}[{g.n(1000, 999999)}]: segfault at {g.pick(['0', '8', '10', g.hex(12)])} ip 00007f{g.hex(10)} sp 00007ff{g.hex(9)} error {g.pick(['4', '6', '14'])} in {g.pick(['libc.so.6', 'libjvm.so', 'node'])}[7f{g.hex(10)}+{g.hex(6)}] likely on CPU {(c := g.n(0, 15))} (core {c}, socket 0)"),
         (0.05, lambda: f"hrtimer: interrupt took {g.n(10**4, 10**7)} ns"),
@@ -1752,7 +1881,7 @@ def kernel(g: Gen) -> list[Event]:
         (0.5, lambda: "Tasks state (memory values in pages):"),
         (0.5, lambda: "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name"),
         (2.5, lambda: f"[{g.n(1000, 999999):>7}] {g.pick(['0', '1000', '65532']):>5} {g.n(1000, 999999):>5} {g.n(1000, 9999999):>8} {g.n(100, 999999):>8} {g.n(10000, 9999999):>14} {0:>8} {g.pick(['-997', '0', '968', '999']):>13} {g.pick([*comms, 'pause', 'sh', 'tini'])}"),
-        (0.5, lambda: f"xfs filesystem being {g.pick(['mounted', 'remounted'])} at /var/lib/kubelet/pods/{g.uuid()}/volume-subpaths/{g.pick(['config', 'tls'])}/{g.pick(['app', 'nginx'])}/{g.n(0, 3)} supports timestamps until 2038-01-19 (0x7fffffff)"),
+        (0.5, lambda: f"xfs filesystem being {g.vocab(['mounted', 'remounted'])} at /var/lib/kubelet/pods/{g.uuid()}/volume-subpaths/{g.pick(['config', 'tls'])}/{g.pick(['app', 'nginx'])}/{g.n(0, 3)} supports timestamps until 2038-01-19 (0x7fffffff)"),
         (0.05, lambda: f"Adding {g.pick(['2097148', '4194300'])}k swap on /swapfile.  Priority:-2 extents:{g.n(1, 12)} across:{g.n(2097148, 9999999)}k SS"),
         (0.2, lambda: f"Buffer I/O error on dev {g.pick(['sdb1', 'nvme1n1'])}, logical block {g.n(0, 10**8)}, async page read"),
         (1, lambda: f"net_ratelimit: {g.skew(1, 9000)} callbacks suppressed"),
@@ -1938,7 +2067,7 @@ def vault(g: Gen) -> list[Event]:
     lease = lambda: f"{mount()}/{g.alnum(24, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}"
     return [
         (10, lambda: f"expiration: revoked lease: lease_id={lease()}"),
-        (0.3, lambda: f'core: successful mount: namespace="" path={g.pick(["secret/", "database/", "pki/", "transit/"])} type={g.pick(["kv", "database", "pki", "transit"])} version="v{g.n(0, 17)}.{g.n(0, 9)}.0+builtin"'),
+        (0.3, lambda: f'core: successful mount: namespace="" path={g.pick(["secret/", "database/", "pki/", "transit/"])} type={g.vocab(["kv", "database", "pki", "transit"])} version="v{g.n(0, 17)}.{g.n(0, 9)}.0+builtin"'),
         (1.5, lambda: f'auth.kubernetes.auth_kubernetes_{g.hex(8)}: login unauthorized: err="{g.pick(["service account name not authorized", "namespace not authorized", "lookup failed: service account unauthorized; this could mean it has been deleted or recreated with a new token"])}"'),
         (2, lambda: f"http: TLS handshake error from {g.ipport()}: {g.pick(['remote error: tls: bad certificate', 'EOF', 'tls: first record does not look like a TLS handshake'])}"),
         (0.05, lambda: "core: security barrier not initialized"),
@@ -1990,7 +2119,7 @@ def consul(g: Gen) -> list[Event]:
         (0.3, lambda: f"agent.server.serf.lan: serf: EventMemberJoin: {node()} {g.ip()}"),
         (2, lambda: f"agent: Deregistered service: service={sid()}"),
         (3, lambda: "agent: Node info in sync"),
-        (20, lambda: f"agent.dns: request served from client: name={g.svc()}.service.{g.pick(['consul', 'dc1.consul'])}. type={g.pick(['A', 'A', 'AAAA', 'SRV'])} class=IN latency={g.go_dur(g.latency(0.2))} client={g.ipport()} client_network={g.pick(['udp', 'udp', 'tcp'])}"),
+        (20, lambda: f"agent.dns: request served from client: name={g.svc()}.service.{g.pick(['consul', 'dc1.consul'])}. type={g.vocab(['A', 'A', 'AAAA', 'SRV'])} class=IN latency={g.go_dur(g.latency(0.2))} client={g.ipport()} client_network={g.vocab(['udp', 'udp', 'tcp'])}"),
         (1, http_error),
         (0.3, lambda: f"agent.server.raft: failed to contact: server-id={g.uuid()} time={g.go_dur(g.r.uniform(0.5, 9))}"),
         (0.1, lambda: f"agent.server: New leader elected: payload={node()}"),
@@ -2053,7 +2182,7 @@ def prometheus(g: Gen) -> list[Event]:
         (2, lambda: head("scrape.go:1737", "warn", '"scrape manager"') + f'scrape_pool={pool()} target={target()} msg="Error on ingesting samples that are too old or are too far into the future" num_dropped={g.skew(1, 9000)}'),
         (1, lambda: head("scrape.go:1741", "warn", '"scrape manager"') + f'scrape_pool={pool()} target={target()} msg="Error on ingesting out-of-order samples" num_dropped={g.skew(1, 900)}'),
         (0.5, rule_failed),
-        (0.5, lambda: head("klog.go:108", "error", "k8s_client_runtime") + f'func=ErrorDepth msg="pkg/mod/k8s.io/client-go@v0.29.3/tools/cache/reflector.go:229: Failed to watch *v1.{g.pick(["Pod", "Endpoints", "Service", "Node"])}: {g.pick(["the server has asked for the client to provide credentials (get pods)", "failed to list *v1.Pod: Unauthorized", "an error on the server (" + chr(92) + chr(34) + "unable to decode an event from the watch stream: http2: client connection lost" + chr(92) + chr(34) + ") has prevented the request from succeeding"])}"'),
+        (0.5, lambda: head("klog.go:108", "error", "k8s_client_runtime") + f'func=ErrorDepth msg="pkg/mod/k8s.io/client-go@v0.29.3/tools/cache/reflector.go:229: Failed to watch *v1.{g.vocab(["Pod", "Endpoints", "Service", "Node"])}: {g.pick(["the server has asked for the client to provide credentials (get pods)", "failed to list *v1.Pod: Unauthorized", "an error on the server (" + chr(92) + chr(34) + "unable to decode an event from the watch stream: http2: client connection lost" + chr(92) + chr(34) + ") has prevented the request from succeeding"])}"'),
         (2, lambda: head("dedupe.go:112", "warn", "remote") + f'remote_name={g.hex(6)} url=https://mimir.example.com/api/v1/push msg="Failed to send batch, retrying" err="server returned HTTP status {g.pick(["429 Too Many Requests: the request has been rejected because the tenant exceeded the ingestion rate limit", "500 Internal Server Error: ingester unavailable", "503 Service Unavailable"])}"'),
         (0.2, lambda: head("dedupe.go:112", component="remote") + f'remote_name={g.hex(6)} url=https://mimir.example.com/api/v1/push msg="Done replaying WAL" duration={g.go_dur(g.r.uniform(0.5, 90))}'),
         (0.05, lambda: head("main.go:1129") + 'msg="Server is ready to receive web requests."'),
@@ -2079,7 +2208,7 @@ def grafana(g: Gen) -> list[Event]:
             ("/api/user/auth-tokens/rotate", "/api/user/auth-tokens/rotate"), ("/public/build/app.js", "/public/*"),
         ])  # fmt: skip
         status = g.r.choices([200, 304, 400, 401, 404, 500, -1], [70, 5, 3, 5, 3, 2, 4])[0]
-        level = "error" if status >= 500 else "info"
+        level = g.tag("error" if status >= 500 else "info")
         user = g.pick([("1", "1", "admin"), (str(g.n(2, 400)), "1", g.user()), ("0", "0", "")])
         tail = (
             f' error="{g.pick(["context canceled", "db query error: database is locked"])}"'
@@ -2103,7 +2232,7 @@ def grafana(g: Gen) -> list[Event]:
         (1, lambda: f'logger=plugins.update.checker {t()} level=info msg="Update check succeeded" duration={g.go_dur(g.r.uniform(0.05, 2))}'),
         (1, lambda: f'logger=grafana.update.checker {t()} level=info msg="Update check succeeded" duration={g.go_dur(g.r.uniform(0.05, 2))}'),
         (0.05, lambda: f'logger=http.server {t()} level=info msg="HTTP Server Listen" address=[::]:3000 protocol=http subUrl= socket='),
-        (2, lambda: f'logger=authn.service {t()} level=warn msg="Failed to authenticate request" client=auth.client.{g.pick(["session", "api-key", "basic"])} error="{g.pick(["user token not found", "invalid username or password", "API key not found"])}"'),
+        (2, lambda: f'logger=authn.service {t()} level=warn msg="Failed to authenticate request" client=auth.client.{g.vocab(["session", "api-key", "basic"])} error="{g.pick(["user token not found", "invalid username or password", "API key not found"])}"'),
         (1, lambda: f'logger=live {t()} level=info msg="Initialized channel handler" channel=grafana/dashboard/uid/{(u := uid())} address=grafana/dashboard/uid/{u}'),
         (0.3, lambda: f'logger=migrator {t()} level=info msg="Executing migration" id="{g.pick(["add index dashboard.account_id", "create alert_rule table", "Add column is_paused to alert_rule", "drop index UQ_dashboard_org_id_slug - v1"])}"'),
         (0.05, lambda: f'logger=migrator {t()} level=info msg="migrations completed" performed={g.n(0, 5)} skipped={g.n(400, 600)} duration={g.go_dur(g.r.uniform(0.001, 2))}'),
@@ -2131,11 +2260,14 @@ def rabbitmq(g: Gen) -> list[Event]:
 
     def chan_exc() -> str:
         q = queue()
-        return "operation " + g.pick([
+        text = g.pick([
             f"queue.declare caused a channel exception precondition_failed: inequivalent arg 'x-queue-type' for queue '{q}' in vhost '{vhost()}': received none but current is the value 'quorum' of type 'longstr'",
             f"basic.consume caused a channel exception not_found: no queue '{q}' in vhost '{vhost()}'",
             f"basic.publish caused a channel exception not_found: no exchange '{g.pick(['events', 'orders.dlx'])}' in vhost '{vhost()}'",
         ])  # fmt: skip
+        g.tag(text.split()[0])  # the AMQP method
+        g.tag(text.split("channel exception ")[1].split(":")[0])  # the exception's name
+        return "operation " + text
 
     return [
         (10, lambda: f"accepting AMQP connection {epid()} ({addr()})"),
@@ -2159,7 +2291,7 @@ def rabbitmq(g: Gen) -> list[Event]:
         (0.3, lambda: f"queue '{queue()}' in vhost '{vhost()}': leader call - leader not known. Command will be forwarded once leader is known."),
         (0.3, lambda: f"queue '{(q := queue())}' in vhost '{vhost()}': granting vote for {{'%2F_{q}','{node()}'}} with last indexterm {{{g.n(1, 99999)},{(t := g.n(1, 40))}}} for term {t + 1} previous term was {t}"),
         (0.1, lambda: f"Waiting for Mnesia tables for 30000 ms, {g.n(0, 9)} retries left"),
-        (0.5, lambda: f"HTTP access denied: user '{g.pick(['guest', 'admin', 'monitoring'])}' - {g.pick(['User can only log in via localhost', 'invalid credentials', 'Not management user'])}"),
+        (0.5, lambda: f"HTTP access denied: user '{g.pick(['guest', 'admin', 'monitoring'])}' - {g.vocab(['User can only log in via localhost', 'invalid credentials', 'Not management user'])}"),
         (0.1, lambda: f"Setting permissions for user '{g.pick(users)}' in virtual host '{vhost()}' to '.*', '.*', '.*'"),
     ]  # fmt: skip
 
@@ -2181,7 +2313,7 @@ def github_actions(g: Gen) -> list[Event]:
 
     def pytest_line() -> str:
         name = f"tests/test_{g.pick(['cart', 'orders', 'api', 'payments'])}.py::test_{g.pick(['add_item', 'create_order', 'refund', 'list_products', 'checkout_flow'])}{g.pick(['', '', '[eu]', '[sku-' + str(g.n(1, 9)) + ']'])}"
-        status = g.r.choices(["PASSED", "FAILED", "SKIPPED"], [30, 1, 2])[0]
+        status = g.tag(g.r.choices(["PASSED", "FAILED", "SKIPPED"], [30, 1, 2])[0])
         text = f"{name} {status}"
         return f"{text}{' ' * max(1, 73 - len(text))}[{g.n(1, 100):>3}%]"
 
@@ -2237,10 +2369,10 @@ def otel_collector(g: Gen) -> list[Event]:
 
     exporters = ["otlp/tempo", "otlphttp/loki", "prometheusremotewrite", "otlp", "awsxray"]
     return [
-        (6, lambda: "Exporting failed. Will retry the request after interval. " + fields(kind="exporter", data_type=g.pick(["traces", "metrics", "logs"]), name=g.pick(exporters),
+        (6, lambda: "Exporting failed. Will retry the request after interval. " + fields(kind="exporter", data_type=g.vocab(["traces", "metrics", "logs"]), name=g.pick(exporters),
                                                                                         error=g.pick([f'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp {g.ip()}:4317: connect: connection refused"', "rpc error: code = DeadlineExceeded desc = context deadline exceeded", f"Throttle ({g.n(1, 30)}s), error: HTTP 429 Too Many Requests"]), interval=g.go_dur(g.r.uniform(2, 40)))),
-        (1.5, lambda: "Exporting failed. Dropping data. " + fields(kind="exporter", data_type=g.pick(["traces", "metrics"]), name=g.pick(exporters), error=f"not retryable error: Permanent error: rpc error: code = {g.pick(['InvalidArgument', 'Unauthenticated'])} desc = {g.pick(['invalid span id', 'missing tenant header', 'request body too large'])}", dropped_items=g.skew(1, 9000))),
-        (1, lambda: "Dropping data because sending_queue is full. Try increasing queue_size. " + fields(kind="exporter", data_type=g.pick(["traces", "logs"]), name=g.pick(exporters), dropped_items=g.pick([512, 1000, 8192, g.n(1, 9000)]))),
+        (1.5, lambda: "Exporting failed. Dropping data. " + fields(kind="exporter", data_type=g.vocab(["traces", "metrics"]), name=g.pick(exporters), error=f"not retryable error: Permanent error: rpc error: code = {g.pick(['InvalidArgument', 'Unauthenticated'])} desc = {g.pick(['invalid span id', 'missing tenant header', 'request body too large'])}", dropped_items=g.skew(1, 9000))),
+        (1, lambda: "Dropping data because sending_queue is full. Try increasing queue_size. " + fields(kind="exporter", data_type=g.vocab(["traces", "logs"]), name=g.pick(exporters), dropped_items=g.pick([512, 1000, 8192, g.n(1, 9000)]))),
         (1.5, lambda: "Memory usage is above soft limit. Forcing a GC. " + fields(kind="processor", name="memory_limiter", pipeline=g.pick(["traces", "metrics", "logs"]), cur_mem_mib=g.n(1500, 2000))),
         (1.5, lambda: "Memory usage after GC. " + fields(kind="processor", name="memory_limiter", pipeline=g.pick(["traces", "metrics", "logs"]), cur_mem_mib=g.n(600, 1600))),
         (0.5, lambda: "Memory usage back within limits. Resuming normal operation. " + fields(kind="processor", name="memory_limiter", pipeline=g.pick(["traces", "metrics", "logs"]), cur_mem_mib=g.n(600, 1200))),
@@ -2252,13 +2384,13 @@ def otel_collector(g: Gen) -> list[Event]:
         (0.05, lambda: "Starting extensions..."),
         (0.2, lambda: "Extension is starting... " + fields(kind="extension", name=g.pick(["health_check", "pprof", "zpages", "k8s_observer"]))),
         (0.2, lambda: "Extension started. " + fields(kind="extension", name=g.pick(["health_check", "pprof", "zpages", "k8s_observer"]))),
-        (0.1, lambda: "Starting GRPC server " + fields(kind="receiver", name="otlp", data_type=g.pick(["traces", "metrics", "logs"]), endpoint="0.0.0.0:4317")),
-        (0.1, lambda: "Starting HTTP server " + fields(kind="receiver", name="otlp", data_type=g.pick(["traces", "metrics", "logs"]), endpoint="0.0.0.0:4318")),
+        (0.1, lambda: "Starting GRPC server " + fields(kind="receiver", name="otlp", data_type=g.vocab(["traces", "metrics", "logs"]), endpoint="0.0.0.0:4317")),
+        (0.1, lambda: "Starting HTTP server " + fields(kind="receiver", name="otlp", data_type=g.vocab(["traces", "metrics", "logs"]), endpoint="0.0.0.0:4318")),
         (0.05, lambda: "Everything is ready. Begin running and processing data."),
         (0.05, lambda: "Received signal from OS " + fields(signal="terminated")),
         (0.05, lambda: "Starting shutdown..."),
         (0.05, lambda: "Shutdown complete."),
-        (0.1, lambda: "Health Check state change " + fields(kind="extension", name="health_check", status=g.pick(["ready", "unavailable"]))),
+        (0.1, lambda: "Health Check state change " + fields(kind="extension", name="health_check", status=g.vocab(["ready", "unavailable"]))),
         (0.5, lambda: "Partial success response " + fields(kind="exporter", data_type="logs", name="otlphttp/loki", message=g.pick(["entry too far behind", "stream limit exceeded"]), dropped_log_records=g.n(1, 500))),
     ]  # fmt: skip
 
