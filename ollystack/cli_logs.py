@@ -32,7 +32,7 @@ logs_app = typer.Typer(help="Log patterns: what the service found in your logs, 
 @logs_app.command("templates")
 def logs_templates(
     file: Annotated[Path, typer.Argument(help="raw log lines ('-' for stdin)")],
-    similarity: Annotated[float, typer.Option(min=0.1, max=1.0, help="share of equal tokens to join a template")] = 0.6,
+    similarity: Annotated[float, typer.Option(min=0.1, max=1.0, help="share of tokens to join a template")] = 0.65,
 ) -> None:
     """Print `TEMPLATE<TAB>ORIGINAL` for every input line (templates as generalised by all lines)."""
     from .detect.logtemplates import TemplateMiner, mine

@@ -6,8 +6,8 @@ addresses, paths, `key=value` values, quoted words and empty values become `<*>`
 variables becomes one `<*>`, with the unit words and date words inside it (`1268 bytes (1.23 KB)`,
 `Sun Jul 10 03:23:21 2005`), so variable-length values do not split a template. The masked tokens
 are routed by token count and leading words to a leaf, where the line joins the most similar
-template (the share of its tokens equal to the template's constant tokens, at or above
-`similarity`) or starts a new one; where a joining line differs, the template gets `<*>`. A
+template (the share of its tokens equal to the template's constant tokens, with part credit for
+its variables, at or above `similarity`) or starts a new one; where a joining line differs, the template gets `<*>`. A
 template keeps the id it was born with while it generalises, so pattern ids are stable; the
 miner's state serialises to JSON.
 """
@@ -238,6 +238,9 @@ def _route_key(tok: str) -> str:
     return tok if tok.strip(":,;.[]()").isalpha() else WILD
 
 
+_WILD_CREDIT = 0.4
+
+
 @dataclass
 class Template:
     id: str
@@ -250,10 +253,14 @@ class Template:
         return " ".join(self.tokens)
 
     def similarity(self, toks: list[str]) -> float:
-        """Share of the line's tokens equal to this template's constants (Drain's measure)."""
-        same = 0
+        """Share of the line's tokens equal to this template's constants (Drain's measure), with
+        part credit where the template already has a variable, so lines that differ mostly in
+        values (access logs, short lines) still join."""
+        same = 0.0
         for a, b in zip(self.tokens, toks, strict=True):
-            if a == b and a != WILD:
+            if a == WILD:
+                same += _WILD_CREDIT
+            elif a == b:
                 same += 1
         return same / len(toks) if toks else 1.0
 
@@ -270,7 +277,7 @@ def fingerprint(toks: list[str]) -> str:
 
 @dataclass
 class TemplateMiner:
-    similarity: float = 0.6
+    similarity: float = 0.65
     depth: int = 2  # leading tokens that route a line (after its length)
     max_children: int = 64
     templates: dict[str, Template] = field(default_factory=dict)
