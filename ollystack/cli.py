@@ -24,6 +24,7 @@ from .cli_common import (
 from .cli_detect import detect_app
 from .cli_incidents import incidents_app
 from .cli_logs import logs_app
+from .cli_map import map_app
 from .cli_slo import slo_app
 from .config import Settings, mask_url
 from .store import SchemaTooNewError, StoreBusy, StoreConfigError
@@ -44,6 +45,7 @@ app.add_typer(slo_app, name="slo")
 app.add_typer(detect_app, name="detect")
 app.add_typer(logs_app, name="logs")
 app.add_typer(incidents_app, name="incidents")
+app.add_typer(map_app, name="map")
 
 
 @app.command()

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from .config import Settings, mask_url
 from .detect import LogIndexer, LogPatternDetector, MetricDetector, Scheduler
+from .detect.dependencies import DependencyDetector
 from .detect.scheduler import Detector
 from .incidents import IncidentManager
 from .ingest.batcher import Batcher
@@ -31,6 +32,7 @@ from .slo.runner import SLOLoop
 from .store import Store
 from .store.errors import is_data_error
 from .tenancy import ApiKeys
+from .topology import TopologyRelations, TopologyUpdater
 from .web.api import create_api
 
 log = logging.getLogger("ollystack")
@@ -121,16 +123,19 @@ class Service:
         receiver = Receiver(batcher, self.metrics, s.ttl_days)
         api = create_api(store, self.keys, metrics_text=self.metrics.render, ready=self.ready)
         clock = WallClock()
-        incidents = IncidentManager(store, clock)  # notifies through the log until a chat adapter is wired
+        # notifies through the log until a chat adapter is wired; groups callers and callees by the service map
+        incidents = IncidentManager(store, clock, relations=TopologyRelations(store, clock))
         sinks = [StoreSignals(store), incidents]
         slo_loop = SLOLoop(store, clock, s.slo_dir, sinks, s.slo_eval_interval_s)
-        steps: list[Detector] = []
+        steps: list[Detector] = [TopologyUpdater(store)]  # the stored service map, before anything reads it
         if s.log_patterns_enabled:  # first: the log detector judges what this step indexed
             steps.append(LogIndexer(store, max_rows=s.log_patterns_max_rows))
         if s.detect_enabled:
             steps.append(MetricDetector(store, fa_rate=s.detect_fa_rate))
         if s.detect_enabled and s.log_patterns_enabled:  # after the metric detector, whose signals it cites
             steps.append(LogPatternDetector(store, fa_rate=s.detect_fa_rate))
+        if s.detect_enabled:
+            steps.append(DependencyDetector(store))
         detectors = Scheduler(store, clock, steps, sinks, s.detect_interval_s, after=[incidents.tick])
         await asyncio.to_thread(slo_loop.reload)  # SLO files are known before the service says ready
         otlp_app = otlp_http_app(

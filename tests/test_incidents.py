@@ -24,6 +24,7 @@ from ollystack.slo import Registry, parse_text
 from ollystack.slo.evaluator import Evaluator
 from ollystack.store import Store
 from ollystack.tenancy import ApiKeys
+from ollystack.topology import TopologyRelations
 from ollystack.web.api import create_api
 from tests.support.spans import Minute, insert_minutes
 
@@ -178,7 +179,8 @@ def test_relations_come_from_real_spans_of_the_tenant(store: Store) -> None:
     rows += _span_rows("acme", T0 - timedelta(minutes=20), [("frontend", "search")])  # another tenant's calls
     rows += _span_rows("default", T0 - timedelta(hours=3), [("cart", "redis")])  # older than the last hour
     store.client.insert("otel_traces", rows, column_names=cols)
-    mgr, clock, _ = _engine(store, relations=None)  # the default: SpanDependencies over otel_traces
+    mgr, clock, _ = _engine(store, relations=None)
+    mgr.relations = TopologyRelations(store, clock)  # what the service passes: the service map's callers and callees
     feed(mgr, clock, anomaly("checkout", 0), anomaly("payments", 2), anomaly("frontend", 3), anomaly("search", 4),
          anomaly("cart", 5), anomaly("redis", 6))  # fmt: skip
     groups = sorted(tuple(i.services) for i in listed(store))

@@ -27,6 +27,7 @@ from ..launch import launch
 from ..simulate.clock import VirtualClock
 from ..simulate.runner import SimSpec, backfill_parallel
 from ..store import Store
+from ..topology import TopologyRelations
 from .scenario import Scenario, load_dir
 from .scoring import ScenarioResult, Truth, false_positives, summarize, time_to_detect
 
@@ -115,7 +116,7 @@ def _detect(store: Store, start: float, end: float) -> tuple[list[float], str]:
     """Replay [start, end) through the metric detector and the incident engine in virtual time;
     returns when each incident opened."""
     clock = VirtualClock(start)
-    manager = IncidentManager(store, clock, notifier=LogNotifier())
+    manager = IncidentManager(store, clock, notifier=LogNotifier(), relations=TopologyRelations(store, clock))
     detector = MetricDetector(store)
     sched = Scheduler(store, clock, [detector], [manager])
     signals = sched.cycle()  # fits the models on the history

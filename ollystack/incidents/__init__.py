@@ -4,7 +4,7 @@ from .functions import InvalidTransition, acknowledge, add_message, get, list_in
 from .manager import IncidentManager, Policy
 from .model import Incident, IncidentEvent, Member
 from .notify import LogNotifier, Notifier
-from .relations import Relations, SpanDependencies, StaticRelations
+from .relations import Relations, StaticRelations
 from .storage import UnknownIncident
 
 __all__ = [
@@ -17,7 +17,6 @@ __all__ = [
     "Notifier",
     "Policy",
     "Relations",
-    "SpanDependencies",
     "StaticRelations",
     "UnknownIncident",
     "acknowledge",

@@ -32,7 +32,7 @@ from . import functions, storage
 from .functions import LOCK
 from .model import SEVERITY_RANK, Incident, IncidentEvent, Member
 from .notify import LogNotifier, Notifier
-from .relations import Directed, Relations, SpanDependencies
+from .relations import Directed, Relations, StaticRelations
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ class IncidentManager:
     policy: Policy = field(default_factory=Policy)
 
     def __post_init__(self) -> None:
-        if self.relations is None:
-            self.relations = SpanDependencies(self.store, self.clock)
+        if self.relations is None:  # the service passes the service map's relations
+            self.relations = StaticRelations(())
 
     def _now(self) -> datetime:
         return storage.ms(datetime.fromtimestamp(self.clock.now(), UTC))

@@ -38,4 +38,8 @@ STATE_TABLES: dict[str, str] = {
     "log_templates": "cityHash64(ServiceName)",
     "log_pattern_minutes": "cityHash64(ServiceName)",
     "log_miner_state": "cityHash64(TenantId)",
+    "topology_edge_minutes": "cityHash64(TenantId)",
+    "topology_node_minutes": "cityHash64(TenantId)",
+    "topology_watermarks": "cityHash64(TenantId)",
+    "topology_span_counts": "cityHash64(TenantId)",
 }

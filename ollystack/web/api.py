@@ -18,6 +18,7 @@ from ..slo.durations import parse_duration
 from ..store import Store
 from ..store.queries import Filters, get_trace, parse_attrs, search_logs, search_metrics, search_traces
 from ..tenancy import ApiKeys, Unauthorized
+from .api_topology import topology_routes
 
 
 class IncidentAction(BaseModel):
@@ -238,4 +239,5 @@ def create_api(
         """Resolve by hand: `{"by": …, "note": …}` as JSON, or `?by=…&note=…`."""
         return await act(incidents.resolve, t, ref, body, by, note)
 
+    app.include_router(topology_routes(store, tenant))
     return app
