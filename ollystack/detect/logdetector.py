@@ -99,7 +99,7 @@ class LogPatternDetector:
     retrain_short: timedelta = timedelta(hours=1)
     model: str = "auto"
     coincide: timedelta = timedelta(minutes=10)
-    max_delay: timedelta = timedelta(hours=1)  # minutes indexed later than this (a backlog) are not judged
+    max_delay: timedelta = timedelta(hours=1)  # minutes older than this when indexed (a backlog) are not judged
     suppressions: list[Suppression] = field(default_factory=list)
     _until: dict[str, datetime] = field(default_factory=dict, init=False)
     _fitted_at: dict[str, datetime] = field(default_factory=dict, init=False)
@@ -126,7 +126,10 @@ class LogPatternDetector:
         if end is None:
             return []
         det = AnomalyDetector(self.fa_rate, self.model)
+        oldest = (now - self.max_delay).replace(second=0, microsecond=0)
         if tenant not in self._until:
+            if end < oldest:
+                return []  # the indexer is catching up on a backlog: start once it is near
             self._until[tenant] = end  # judge from now on; what came before is the baseline
             self._announced |= self._announced_before(tenant, end)
             self._fit_all(tenant, now, end, det)
@@ -134,7 +137,7 @@ class LogPatternDetector:
         fallback = any(w.fitted is not None and w.fitted.fallback for (t, _), w in self._watch.items() if t == tenant)
         if now - self._fitted_at[tenant] >= (self.retrain_short if fallback else self.retrain):
             self._fit_all(tenant, now, end, det)
-        start = max(self._until[tenant], end - self.max_delay)
+        start = max(self._until[tenant], oldest)
         if end <= start:
             return []
         self._windows = active(self.store, tenant, start - timedelta(minutes=CONTEXT))

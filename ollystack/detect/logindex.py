@@ -199,8 +199,6 @@ class LogIndexer:
                 rec.max_severity = sev
             touched[svc].add(tpl.id)
         version = self._next_version()
-        minutes = [(svc, tid, datetime.fromtimestamp(m, UTC), n, e) for (svc, tid, m), (n, e) in counts.items()]
-        logstore.write_minutes(self.store, tenant, minutes)
         due = []
         for svc, ids in touched.items():
             st = state.services[svc]
@@ -210,7 +208,10 @@ class LogIndexer:
                 if last is None or rec.last_seen - last >= self.rewrite_every:
                     due.append(rec)
                     st.written[tid] = rec.last_seen
+        # templates first, so a reader never meets counts of a template it cannot name
         logstore.write_templates(self.store, tenant, due, version)
+        minutes = [(svc, tid, datetime.fromtimestamp(m, UTC), n, e) for (svc, tid, m), (n, e) in counts.items()]
+        logstore.write_minutes(self.store, tenant, minutes)
         saved = [(svc, orjson.dumps(state.services[svc].miner.to_state()).decode(), state.services[svc].since, end)
                  for svc in sorted(changed)]  # fmt: skip
         logstore.write_states(self.store, tenant, [*saved, (logstore.TENANT_ROW, "", start, end)], version)
