@@ -314,3 +314,38 @@ def test_api_serves_the_map_its_png_and_blast_radius_to_the_keys_tenant(shop_sto
                       headers={"x-ollystack-api-key": "k-acme"})  # fmt: skip
     assert unknown.status_code == 404
     assert api.get("/api/v1/map", params=window).status_code == 401
+
+
+def test_the_running_service_keeps_the_map_and_the_cli_asks_its_api(tmp_path: Path) -> None:
+    """Real OTLP from the SDK's exporter into `ollystack serve`; the CLI cannot open the held store
+    and reads the map through the service's API."""
+    import time
+
+    from ollystack.simulate.generator import Produced
+    from ollystack.simulate.sender import OtlpSender
+    from tests.conftest import start_service
+
+    svc = start_service(tmp_path, env={"OLLYSTACK_DETECT_INTERVAL_S": "1"})
+    try:
+        shop = build_shop(0)
+        now = time.time() // 60 * 60
+        sender = OtlpSender(svc.http_url)
+        try:
+            sender.send(Produced(spans=simulate(shop, now - 360, now - 60, rps=2.0, seed=21)))
+        finally:
+            sender.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OLLYSTACK_")}
+        env |= {"OLLYSTACK_CLICKHOUSE_URL": f"chdb://{svc.data_dir}", "OLLYSTACK_API_PORT": str(svc.api)}
+        proc = subprocess.run([sys.executable, "-m", "ollystack.cli", "map", "--json", "--since", "15m"], env=env,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert {(e["source"], e["target"]) for e in json.loads(proc.stdout)["edges"]} == _true_edges(shop)
+        assert svc.stop() == 0
+        assert not any("Traceback" in line for line in svc.output), "".join(svc.output)
+        store = svc.open_store()
+        try:
+            assert store.client.command("SELECT count() FROM topology_edge_minutes") > 0, "the updater ran"
+        finally:
+            store.close()
+    finally:
+        svc.kill()
