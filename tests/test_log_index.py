@@ -122,3 +122,11 @@ def test_a_quiet_day_is_skipped_and_tenants_are_indexed_apart(store: Store) -> N
     assert logstore.watermark(store, "acme") is None  # acme has not had its cycle yet
     indexer.catch_up("acme", T0 + timedelta(minutes=10))
     assert sum(c.total() for c in _per_template(store, "acme").values()) == 6 * 4
+
+
+def test_logs_first_sent_after_a_cycle_are_indexed_from_their_own_minutes(store: Store) -> None:
+    indexer = LogIndexer(store)
+    assert indexer.index("default", T0 + timedelta(minutes=10)) == 0  # nothing to index yet
+    _send(store, T0, 5)  # a Collector's first batch, minutes old when it arrives
+    assert indexer.catch_up("default", T0 + timedelta(minutes=11)) == 4 * 6
+    assert logstore.watermark(store, "default") == T0 + timedelta(minutes=4)

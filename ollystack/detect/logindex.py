@@ -64,7 +64,8 @@ class LogIndexer:
     name = "log_index"
 
     # -- state ----------------------------------------------------------------------------------
-    def _restore(self, tenant: str, now: datetime) -> _Tenant:
+    def _restore(self, tenant: str, now: datetime) -> _Tenant | None:
+        """The tenant's miners and watermark from the store; None while it has no logs to index."""
         wm = logstore.watermark(self.store, tenant)
         if wm is None:
             first = self.store.scope(tenant).scalar(
@@ -72,7 +73,9 @@ class LogIndexer:
                     WHERE TenantId = {{tenant:String}} AND TimestampTime >= {{a:DateTime}}""",
                 {"a": floor_minute(now - self.backfill)},
             )
-            wm = floor_minute(first) if first is not None and first.year > 1971 else floor_minute(now)
+            if first is None or first.year < 1971:
+                return None  # ask again next cycle: the first logs may carry older timestamps
+            wm = floor_minute(first)
         else:
             dropped = logstore.delete_minutes_from(self.store, tenant, wm)
             if dropped:
@@ -134,7 +137,10 @@ class LogIndexer:
         """One bounded step; returns the rows mined."""
         with self.store.lock(f"log-index:{tenant}"):
             if tenant not in self._tenants:
-                self._tenants[tenant] = self._restore(tenant, now)
+                restored = self._restore(tenant, now)
+                if restored is None:
+                    return 0
+                self._tenants[tenant] = restored
             state = self._tenants[tenant]
             end = self._plan(tenant, state.watermark, now)
             if end is None:
@@ -149,7 +155,7 @@ class LogIndexer:
         for _ in range(max_steps):
             before = self._tenants[tenant].watermark if tenant in self._tenants else None
             total += self.index(tenant, now)
-            if self._tenants[tenant].watermark == before:
+            if tenant not in self._tenants or self._tenants[tenant].watermark == before:
                 break
         return total
 
