@@ -130,3 +130,23 @@ def test_logs_first_sent_after_a_cycle_are_indexed_from_their_own_minutes(store:
     _send(store, T0, 5)  # a Collector's first batch, minutes old when it arrives
     assert indexer.catch_up("default", T0 + timedelta(minutes=11)) == 4 * 6
     assert logstore.watermark(store, "default") == T0 + timedelta(minutes=4)
+
+
+def test_rows_arriving_long_after_their_minute_are_counted_when_the_hour_is_checked(store: Store) -> None:
+    indexer = LogIndexer(store)
+    _send(store, T0, 30)
+    indexer.catch_up("default", T0 + timedelta(minutes=31))  # minutes 0-28
+    late = [Line(T0 + timedelta(minutes=5, seconds=30 + k), f"GET /api/cart/{k} served in 3 ms") for k in range(3)]
+    late.append(Line(T0 + timedelta(minutes=10, seconds=1), "cache warmed up"))  # a Collector's retry, 20 min late
+    store.insert_otlp("logs", "default", [otlp_request(late)])
+
+    def minute(i: int) -> int:
+        rows = logstore.minute_counts(store, "default", T0 + timedelta(minutes=i), T0 + timedelta(minutes=i + 1))
+        return sum(n for *_, n, _ in rows)
+
+    indexer.index("default", T0 + timedelta(minutes=35))
+    assert (minute(5), minute(10)) == (6, 6)  # not checked yet: every 10 minutes
+    indexer.index("default", T0 + timedelta(minutes=42))
+    assert (minute(5), minute(10), minute(11)) == (9, 7, 6)  # the hour was indexed again, nothing twice
+    warmed = [r for r in logstore.templates(store, "default").values() if r.text == "cache warmed up"]
+    assert [r.first_seen for r in warmed] == [T0 + timedelta(minutes=10)]

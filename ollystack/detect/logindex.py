@@ -46,6 +46,7 @@ class _Service:
 class _Tenant:
     watermark: datetime
     services: dict[str, _Service] = field(default_factory=dict)
+    checked: datetime | None = None  # when indexed hours were last compared with otel_logs
 
 
 @dataclass
@@ -57,6 +58,8 @@ class LogIndexer:
     lookahead: timedelta = timedelta(days=1)  # the span one cycle plans over
     forget_after: timedelta = timedelta(days=14)  # a template unseen this long is new when it returns
     rewrite_every: timedelta = timedelta(minutes=10)  # refresh a template's Count/LastSeen this often
+    horizon: timedelta = timedelta(hours=6)  # indexed hours compared with otel_logs for late rows...
+    reconcile_every: timedelta = timedelta(minutes=10)  # ...this often
     similarity: float = 0.5
     _tenants: dict[str, _Tenant] = field(default_factory=dict, init=False)
     _version: datetime = field(default=datetime(1970, 1, 1, tzinfo=UTC), init=False)
@@ -142,12 +145,40 @@ class LogIndexer:
                     return 0
                 self._tenants[tenant] = restored
             state = self._tenants[tenant]
+            n = 0
             end = self._plan(tenant, state.watermark, now)
-            if end is None:
-                return 0
-            n = self._index(tenant, state, state.watermark, end)
-            state.watermark = end
+            if end is not None:
+                n = self._index(tenant, state, state.watermark, end)
+                state.watermark = end
+            if state.checked is None or now - state.checked >= self.reconcile_every:
+                n += self._reconcile(tenant, state)
+                state.checked = now
             return n
+
+    def _reconcile(self, tenant: str, state: _Tenant) -> int:
+        """Index again each hour within `horizon` whose rows in otel_logs no longer match the lines
+        counted (rows that came later than the lateness margin: a backfill, a Collector's retries)."""
+        hi = state.watermark
+        lo = (hi - self.horizon).replace(minute=0, second=0, microsecond=0)
+        scope, db = self.store.scope(tenant), self.store.options.database
+        params = {"a": lo, "b": hi}
+        raw = dict(scope.query(
+            f"""SELECT toStartOfHour(TimestampTime) AS h, count() FROM {db}.otel_logs
+                WHERE TenantId = {{tenant:String}} AND TimestampTime >= {{a:DateTime}}
+                  AND TimestampTime < {{b:DateTime}} AND Body != '' GROUP BY h""", params).result_rows)  # fmt: skip
+        ours = dict(scope.query(
+            f"""SELECT toStartOfHour(Minute) AS h, sum(Count) FROM {db}.{logstore.MINUTES}
+                WHERE TenantId = {{tenant:String}} AND Minute >= {{a:DateTime}} AND Minute < {{b:DateTime}}
+                GROUP BY h""", params).result_rows)  # fmt: skip
+        n = 0
+        for h in sorted(h for h, c in raw.items() if int(c) != int(ours.get(h, 0))):
+            a, b = utc(h), min(utc(h) + timedelta(hours=1), hi)
+            log.info("log index %s: %d rows in otel_logs for %s, %d indexed; indexing the hour again", tenant,
+                     raw[h], a, ours.get(h, 0))  # fmt: skip
+            self.store.writer(tenant).delete_where(logstore.MINUTES, "Minute >= {a:DateTime} AND Minute < {b:DateTime}",
+                                                   {"a": a, "b": b})  # fmt: skip
+            n += self._index(tenant, state, a, b)
+        return n
 
     def catch_up(self, tenant: str, now: datetime, max_steps: int = 10_000) -> int:
         """Index until nothing is left (backfills, tests, evals); returns the rows mined."""
@@ -175,8 +206,6 @@ class LogIndexer:
         rows = res.result_rows
         for svc, minute, sev, body in rows:
             line = line_of(body)
-            if not line:
-                continue
             st = state.services.get(svc)
             if st is None:
                 st = state.services[svc] = _Service(TemplateMiner(similarity=self.similarity), start)
@@ -191,6 +220,9 @@ class LogIndexer:
                 rec.text = tpl.text
                 st.written.pop(tpl.id, None)  # generalised: rewrite now
                 changed.add(svc)
+            if at < rec.first_seen:  # a late row (an hour indexed again)
+                rec.first_seen = at
+                st.written.pop(tpl.id, None)
             rec.last_seen = max(rec.last_seen, at)
             rec.count += 1
             c = counts[(svc, tpl.id, minute)]
@@ -220,5 +252,6 @@ class LogIndexer:
         logstore.write_minutes(self.store, tenant, minutes)
         saved = [(svc, orjson.dumps(state.services[svc].miner.to_state()).decode(), state.services[svc].since, end)
                  for svc in sorted(changed)]  # fmt: skip
-        logstore.write_states(self.store, tenant, [*saved, (logstore.TENANT_ROW, "", start, end)], version)
+        mark = max(end, state.watermark)  # an hour indexed again leaves the watermark where it is
+        logstore.write_states(self.store, tenant, [*saved, (logstore.TENANT_ROW, "", start, mark)], version)
         return len(rows)

@@ -23,6 +23,7 @@ WARN_SEVERITY = 13
 TENANT_ROW = ""  # ServiceName of the row holding the tenant's indexing watermark
 LINE_CHARS = 1000  # a body is mined on its first line, cut at this many characters
 SAMPLE_CHARS = 500
+BLANK = "(blank)"
 
 _TEMPLATE_COLUMNS = ["ServiceName", "TemplateId", "Template", "FirstSeen", "LastSeen", "Count", "ErrorCount",
                      "MaxSeverity", "Sample", "UpdatedAt"]  # fmt: skip
@@ -36,11 +37,12 @@ def utc(t: datetime) -> datetime:
 
 
 def line_of(body: str) -> str:
-    """What is mined of a body: its first non-empty line (a stack trace's is its message)."""
+    """What is mined of a body: its first non-empty line (a stack trace's is its message). A body
+    of whitespace is a pattern of its own, so every row with a body is counted."""
     for line in body.splitlines():
         if line.strip():
             return line.strip()[:LINE_CHARS]
-    return ""
+    return BLANK
 
 
 @dataclass
