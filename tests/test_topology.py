@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import pytest
 
 from ollystack.simulate.faults import Fault, FaultKind
 from ollystack.simulate.topology import Shop, build_shop
-from ollystack.slo import Registry, load_file
+from ollystack.slo import Registry, define, load_file
 from ollystack.store import Store
 from ollystack.tenancy import ApiKeys
 from ollystack.tools import topology as tools
@@ -246,6 +247,41 @@ def test_the_slos_at_risk_are_those_whose_requests_reach_the_trouble(shop_store:
     assert all(r.status is not None and r.error_budget_remaining is not None for r in at_risk.values())
     cache = tools.blast_radius(shop_store, "default", "redis", start=START, end=END)
     assert "search-p99-minutes" in {r.name for r in cache.slos_at_risk}  # product pages read the cache
+
+
+def test_entry_points_are_endpoints_synthetic_checks_and_rum_pages(store: Store) -> None:
+    """Checkouts started by a browser page (the RUM SDK's root span), by a synthetic check (its run
+    records the trace) and by plain API requests, all reaching payments."""
+    cols = ["TenantId", "Timestamp", "TraceId", "SpanId", "ParentSpanId", "ServiceName", "SpanName", "SpanKind",
+            "Duration", "StatusCode", "SpanAttributes", "ResourceAttributes"]  # fmt: skip
+    rows, runs = [], []
+    for i in range(30):
+        trace, ts = f"{i + 1:032x}", START + timedelta(seconds=10 * i)
+        web = {"service.name": "web-frontend"}
+        if i % 3 == 0:  # a page in the browser, then its request to the frontend
+            rows.append(["default", ts, trace, f"{i:08x}00000009", "", "shop-browser", "HTTP POST", "Client",
+                         300_000_000, "Ok", {"url.full": "https://shop.example/checkout?step=2"},
+                         {"service.name": "shop-browser", "telemetry.sdk.language": "webjs"}])  # fmt: skip
+        parent = f"{i:08x}00000009" if i % 3 == 0 else ""
+        rows += [["default", ts, trace, f"{i:08x}00000001", parent, "web-frontend", "POST /checkout", "Server",
+                  250_000_000, "Ok", {"http.route": "/checkout"}, web],
+                 ["default", ts, trace, f"{i:08x}00000002", f"{i:08x}00000001", "payments", "POST /charge", "Server",
+                  200_000_000, "Ok", {"http.route": "/charge"}, {"service.name": "payments"}]]  # fmt: skip
+        if i % 3 == 1:
+            runs.append([uuid.uuid4(), uuid.uuid4(), "checkout-canary", ts, 1, 0.4, "eu-west-1", trace])
+    store.client.insert("otel_traces", rows, column_names=cols)
+    store.writer("default").insert_rows("synthetics_runs", ["RunId", "CanaryId", "CanaryName", "Timestamp", "Success",
+                                                            "Duration", "Region", "TraceId"], runs)  # fmt: skip
+    end = START + timedelta(minutes=10)
+    radius = blast_radius(store, "default", "payments", START, end)
+    assert sorted((e.kind, e.service, e.name, e.affected, e.share) for e in radius.entry_points) == [
+        ("endpoint", "web-frontend", "POST /checkout", 10, 1.0), ("rum", "shop-browser", "/checkout", 10, 1.0),
+        ("synthetic", "web-frontend", "checkout-canary", 10, 1.0)]  # fmt: skip
+    spec = ("name: checkout-canary\nservice: web-frontend\ntarget: 99\nwindow: 7d\n"
+            "sli: {type: availability, source: synthetics, check: checkout-canary}")  # fmt: skip
+    define(store, "default", spec, "test")
+    at_risk = tools.blast_radius(store, "default", "payments", start=START, end=end).slos_at_risk
+    assert [(r.name, r.share, r.status) for r in at_risk] == [("checkout-canary", 1.0, "OK")]
 
 
 # -- deployments -------------------------------------------------------------------------------------

@@ -123,8 +123,9 @@ def render(smap: ServiceMap) -> bytes:
                                      color=colour, alpha=0.9, ls="--" if e.kind == "async" else "-", zorder=2,
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=1))  # fmt: skip
         if (e.error_ratio or 0) >= 0.01:
-            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.12, f"{100 * (e.error_ratio or 0):.1f}% err",
-                    color="#c62828", fontsize=7.5, ha="center", zorder=4, fontweight="bold")  # fmt: skip
+            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, f"{100 * (e.error_ratio or 0):.1f}% err",
+                    color="#c62828", fontsize=7, ha="center", va="center", zorder=5, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#c62828", "lw": 0.6})  # fmt: skip
     bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, fraction=0.02, pad=0.01)
     bar.set_label("edge p95 latency (ms)", fontsize=8)
     bar.ax.tick_params(labelsize=7)

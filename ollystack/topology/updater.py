@@ -5,9 +5,11 @@ every look (and the incident engine looks every minute). The updater derives per
 node states (`derive.py`) for time that is at least `lateness` old, in chunks of at most
 `chunk_spans` spans so the join's memory stays bounded, and remembers how far it got
 (`topology_watermarks`) and how many spans each hour had when it was derived
-(`topology_span_counts`). Each run then costs one count per hour over the derived range plus the
-new minutes: an hour whose count changed (spans that arrived late) is deleted and derived again,
-and spans older than the derived range (a backfill sent newest first) extend it backwards.
+(`topology_span_counts`). An hour whose count changed since (spans that arrived late) is deleted
+and derived again, and spans older than the derived range (a backfill sent newest first) extend it
+backwards. Hours are counted again only in the days whose partition of `otel_traces` changed size
+since the previous run (the engine's part list says so at no cost), plus the new minutes; in a
+cluster, where each node sees only its own parts, every hour of the lookback is counted.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from ..signals import Signal
 from ..store import Store
+from ..store.ddl import local_name
 from ..store.tables import TRACES
 from .derive import EDGE_COLUMNS, NODE_COLUMNS, edge_states, node_states, range_params
 from .stored import EDGES, NODES, Watermark, read_watermark
@@ -59,6 +62,8 @@ class TopologyUpdater:
     lookback: timedelta = timedelta(days=30)
     chunk_spans: int = 2_000_000
     name: str = "topology"
+    #: tenant -> rows per day partition of otel_traces when its last run began
+    _seen: dict[str, dict[date, int]] = field(default_factory=dict, init=False, repr=False)
 
     def run(self, tenant: str, now: datetime) -> list[Signal]:
         self.update(tenant, now)
@@ -68,7 +73,11 @@ class TopologyUpdater:
         """Derive every span older than `lateness` (up to `lookback` back) not derived yet."""
         began = time.perf_counter()
         with self.store.lock(f"{LOCK}:{tenant}"):
-            report = self._update(tenant, now)
+            try:
+                report = self._update(tenant, now)
+            except BaseException:
+                self._seen.pop(tenant, None)  # count every hour again next time
+                raise
         report.seconds = time.perf_counter() - began
         return report
 
@@ -77,8 +86,15 @@ class TopologyUpdater:
         end = floor_minute(now.astimezone(UTC) - self.lateness)
         floor = floor_hour(end - self.lookback)
         mark = read_watermark(self.store, tenant)
-        counts = self._hourly(tenant, floor, end, mark)
+        parts = self._partition_rows()
+        seen = self._seen.get(tenant)
+        changed = None if parts is None or seen is None else sorted(d for d, n in parts.items() if seen.get(d) != n)
+        counts = self._hourly(tenant, floor, end, mark, changed)
+        if parts is not None:
+            self._seen[tenant] = parts  # a run that fails forgets it (see `update`)
         if not counts:
+            if mark is not None and mark.measured_to < end:  # nothing new: the stored map still reaches `end`
+                self._record(tenant, {}, mark.measured_from, end)
             return report
         first = min(counts)
         lo, hi = (mark.measured_from, mark.measured_to) if mark else (first, first)
@@ -101,10 +117,25 @@ class TopologyUpdater:
         return report
 
     # -- reads ---------------------------------------------------------------------------------
-    def _hourly(self, tenant: str, floor: datetime, end: datetime, mark: Watermark | None
-                ) -> dict[datetime, tuple[int, int]]:  # fmt: skip
-        """Hour -> (spans inside the derived range, all spans before `end`)."""
+    def _partition_rows(self) -> dict[date, int] | None:
+        """Rows per day partition of otel_traces, all tenants (None in a cluster)."""
+        if self.store.options.clustered:
+            return None
+        rows = self.store.client.query(
+            "SELECT partition, sum(rows) FROM system.parts WHERE database = {db:String} AND table = {t:String} "
+            "AND active GROUP BY partition",
+            parameters={"db": self.store.options.database, "t": local_name(TRACES, self.store.options)},
+        ).result_rows
+        return {date.fromisoformat(p): int(n) for p, n in rows}
+
+    def _hourly(self, tenant: str, floor: datetime, end: datetime, mark: Watermark | None,
+                days: list[date] | None) -> dict[datetime, tuple[int, int]]:  # fmt: skip
+        """Hour -> (spans inside the derived range, all spans before `end`), for the hours of `days`
+        (None: all) and every hour from the derived range's end."""
         frm, to = (mark.measured_from, mark.measured_to) if mark else (end, end)
+        only = (
+            "" if days is None else "AND (toDate(Timestamp) IN {days:Array(Date)} OR Timestamp >= {to:DateTime64(9)})"
+        )
         rows = (
             self.store.scope(tenant)
             .query(
@@ -112,9 +143,9 @@ class TopologyUpdater:
                        countIf(Timestamp >= {{frm:DateTime64(9)}} AND Timestamp < {{to:DateTime64(9)}}), count()
                 FROM {self.store.options.database}.{TRACES}
                 WHERE TenantId = {{tenant:String}} AND Timestamp >= {{floor:DateTime64(9)}}
-                  AND Timestamp < {{end:DateTime64(9)}}
+                  AND Timestamp < {{end:DateTime64(9)}} {only}
                 GROUP BY h""",
-                {"frm": frm, "to": to, "floor": floor, "end": end},
+                {"frm": frm, "to": to, "floor": floor, "end": end, "days": days or []},
             )
             .result_rows
         )
