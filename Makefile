@@ -36,6 +36,8 @@ bench: install
 	$(PY) bench/backfill.py --days 1
 	$(PY) bench/slo.py
 	$(PY) bench/detect.py
+	$(PY) bench/logs.py
+	$(PY) bench/topology.py
 
 evals: install
 	$(PY) -m ollystack.cli eval run --json evals/results.json
