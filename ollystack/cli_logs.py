@@ -97,6 +97,52 @@ def logs_patterns(
     _print_patterns(report, new)
 
 
+@logs_app.command("families")
+def logs_families(
+    service: Annotated[str | None, typer.Option("--service", "-s", help="one service's patterns")] = None,
+    since: Annotated[str, typer.Option(help="patterns seen in this window: 1h, 1d, 7d…")] = "1d",
+    at: Annotated[str | None, typer.Option("--at", help="the window ends at this ISO-8601 time (default: now)")] = None,
+    embedder: Annotated[str, typer.Option(help="tfidf (built in) or embeddings (the [embeddings] extra)")] = "tfidf",
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="min similarity in a family")] = None,
+    min_size: Annotated[int, typer.Option(min=1, help="hide families smaller than this")] = 2,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    tenant: Tenant = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """Families of related log patterns (e.g. every way SSH logins fail), largest first."""
+    from .detect import logfamilies
+
+    if embedder not in ("tfidf", "embeddings"):
+        err.print(f"--embedder must be tfidf or embeddings, not {embedder!r}")
+        raise typer.Exit(2)
+    s = _settings()
+    window = parse_since(since)
+    end = parse_time(at) if at else None
+    try:
+        report = _patterns_local(s, lambda store: logfamilies.stored_families(
+            store, tenant, window, end, service, embedder, threshold, min_size, limit))  # type: ignore[arg-type]  # fmt: skip
+    except ImportError as exc:  # the embeddings extra is not installed
+        err.print(str(exc))
+        raise typer.Exit(2) from exc
+    if report is None:
+        params = [("since", since), ("limit", str(limit)), ("embedder", embedder), ("min_size", str(min_size))]
+        params += [(k, v) for k, v in (("service", service), ("at", end.isoformat() if end else None),
+                                       ("threshold", None if threshold is None else str(threshold))) if v]  # fmt: skip
+        report = _api_request(s, "GET", "/api/v1/logs/families", params, tenant).json()
+    if as_json:
+        _emit_json(report)
+        return
+    out = sys.stdout
+    scope = f" in {report['service']}" if report["service"] else ""
+    out.write(f"pattern families{scope}, {report['start'][:16].replace('T', ' ')} to "
+              f"{report['end'][:16].replace('T', ' ')} UTC: {report['templates']} patterns in "
+              f"{report['families']} families ({report['embedder']}), {report['shown']} shown\n")  # fmt: skip
+    for item in report["items"]:
+        out.write(f"\n{item['size']} patterns, {item['lines']:,} lines: {item['name']}\n")
+        for m in item["members"]:
+            out.write(f"  {m['similarity']:.2f}  {m['id']}: {m['template']}\n")
+
+
 def _print_patterns(r: dict[str, Any], new: bool) -> None:
     """Plain lines (no table): whole patterns stay on one line, for reading and for grep."""
     out = sys.stdout

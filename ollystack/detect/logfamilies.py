@@ -26,9 +26,10 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -38,10 +39,14 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+if TYPE_CHECKING:
+    from ..store import Store
+
 Embedder = Literal["tfidf", "embeddings"]
 
 # minimum average cosine similarity inside a family, per embedder (tuned on Loghub and hand sets)
 DEFAULT_THRESHOLDS: dict[str, float] = {"tfidf": 0.15, "embeddings": 0.2}
+MAX_STORED_TEMPLATES = 5000  # the busiest, when a window holds more (memory grows with the square)
 WORD_WEIGHT = 0.5  # share of the TF-IDF similarity from whole words; the rest from character n-grams
 NAME_WORDS = 5
 SHRINK = 32  # templates' worth of weight on the model-wide mean when centring a small set
@@ -249,12 +254,14 @@ def pattern_families(
     min_size: int = 1,
     limit: int = 20,
     members_per_family: int = 10,
+    counts: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Agent tool: group log templates into families of related ones.
 
     `templates` maps template id to template text, or is a list of `{"id", "template"}` records as a
     pattern store would return them. Gives the largest `limit` families with at least `min_size`
-    members, each with its first `members_per_family` members (most typical first).
+    members, each with its first `members_per_family` members (most typical first); with `counts`
+    (lines per template id), each family's lines over all its members.
     """
     if isinstance(templates, Mapping):
         pairs: list[tuple[str, str]] = [(str(k), str(v)) for k, v in templates.items()]
@@ -276,7 +283,43 @@ def pattern_families(
                 "representative": f.representative,
                 "representative_id": f.representative_id,
                 "members": [m.model_dump() for m in f.members[:members_per_family]],
+                **({"lines": sum(counts.get(i, 0) for i in f.member_ids)} if counts is not None else {}),
             }
             for f in kept[:limit]
         ],
     }
+
+
+def stored_families(
+    store: Store,
+    tenant: str,
+    since: timedelta = timedelta(days=1),
+    at: datetime | None = None,
+    service: str | None = None,
+    embedder: Embedder = "tfidf",
+    threshold: float | None = None,
+    min_size: int = 2,
+    limit: int = 20,
+) -> dict[str, Any]:
+    """Families of the patterns the log index saw in a window (one service's, or every service's:
+    the same failure logged by several services then shows as one family). Member ids are
+    `service/template id`, as `ollystack logs patterns` shows them; a family's `lines` are its
+    members' lines in the window."""
+    from . import logstore
+
+    if since <= timedelta(0):
+        raise ValueError("the window must be longer than zero")
+    end = logstore.utc(at or datetime.now(UTC))
+    where = "LastSeen >= {start:DateTime64(3)} AND FirstSeen <= {end:DateTime64(3)}"
+    params: dict[str, Any] = {"start": end - since, "end": end}
+    if service:
+        where += " AND ServiceName = {service:String}"
+        params["service"] = service
+    records = logstore.templates(store, tenant, where, params)
+    if len(records) > MAX_STORED_TEMPLATES:  # the similarity matrix grows with the square: keep the busiest
+        records = dict(sorted(records.items(), key=lambda kv: -kv[1].count)[:MAX_STORED_TEMPLATES])
+    texts = {f"{svc}/{tid}": r.text for (svc, tid), r in records.items()}
+    counts = {f"{svc}/{tid}": n for svc, tid, n, _ in logstore.volumes(store, tenant, end - since, end)}
+    report = pattern_families(texts, threshold, embedder, min_size, limit, counts=counts)
+    return {"tenant": tenant, "service": service, "start": (end - since).isoformat(), "end": end.isoformat(),
+            **report}  # fmt: skip

@@ -7,7 +7,7 @@ The CLI uses the read endpoints when the embedded store is held by a running `ol
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
@@ -116,6 +116,29 @@ def create_api(
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from exc
         return report.model_dump(mode="json")
+
+    @app.get("/api/v1/logs/families")
+    async def log_families(
+        t: Tenant,
+        service: str | None = None,
+        since: str = "1d",
+        at: datetime | None = None,
+        embedder: Literal["tfidf", "embeddings"] = "tfidf",
+        threshold: float | None = Query(None, ge=0.0, le=1.0),
+        min_size: int = Query(2, ge=1),
+        limit: int = Query(20, ge=1, le=1000),
+    ) -> Any:
+        """Families of related log patterns seen by the caller's tenant in the window."""
+        from ..detect import logfamilies
+
+        try:
+            window = parse_duration(since)
+            return await run(logfamilies.stored_families, store, t, window, at, service, embedder, threshold,
+                             min_size, limit)  # fmt: skip
+        except ImportError as exc:
+            raise HTTPException(501, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
 
     @app.get("/api/v1/metrics")
     async def metric_points(t: Tenant, f: Annotated[Filters, Depends(filters)], name: str | None = None) -> Any:
