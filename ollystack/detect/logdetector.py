@@ -4,9 +4,9 @@ It reads what the indexer wrote (`logindex`) up to the indexer's watermark, so a
 only once its lines are counted. Three kinds of Signal:
 
 - **new pattern** (`log_new_pattern`): a template first seen in the last hour (or back after 14
-  days unseen) that appeared `new_min_count` times, or once at ERROR or above. Only for services
-  indexed for at least `min_baseline`, so a new service does not announce everything it says.
-  It resolves after 10 minutes without the pattern.
+  days unseen) that appeared `new_min_count` times, or `new_min_errors` times at ERROR or above.
+  Only for services indexed for at least `min_baseline`, so a new service does not announce
+  everything it says. It resolves after 10 minutes without the pattern.
 - **pattern frequency** (`log_pattern_anomaly`): lines per minute of each template averaging at
   least `min_rate`, scored by the metric detector's calibrated models (seasonal with two weeks of
   history, the rolling fallback before), with its debounce: 3 anomalous minutes of 5 fire, 10
@@ -91,6 +91,7 @@ class LogPatternDetector:
     min_baseline: timedelta = timedelta(days=1)  # a service's age before its new patterns count
     new_window: timedelta = timedelta(hours=1)  # a template first seen this recently is new
     new_min_count: int = 5
+    new_min_errors: int = 1  # ... or this many lines at ERROR or above
     min_rate: float = 1.0  # lines a minute (since first seen) for a template's frequency to be watched
     min_change: float = 5.0  # lines a minute a spike or a drop must move by
     ratio: float = 2.0  # ... and by this factor of the usual level
@@ -397,7 +398,7 @@ class LogPatternDetector:
             if svc not in since or rec.first_seen - since[svc] < self.min_baseline:
                 continue  # the service is too young: this is its baseline forming
             n, errors, _ = totals.get((svc, tid), [0, 0, 0])
-            if n < self.new_min_count and not errors:
+            if n < self.new_min_count and errors < self.new_min_errors:
                 continue
             key = PatternKey(svc, tid)
             if self._suppressed(key.series("new"), end):

@@ -201,7 +201,7 @@ def pattern_lines(store: Store, tenant: str, template_id: str, service: str | No
     word, kept when the service's miner puts them in that template. Raises UnknownPattern."""
     rec = _record(store, tenant, template_id, service)
     start, end, _ = _window(store, tenant, since, at)
-    state = logstore.states(store, tenant).get(rec.service)
+    state = logstore.states(store, tenant, rec.service).get(rec.service)
     miner = TemplateMiner.from_state(orjson.loads(state[0])) if state else None
     words = [w for w in rec.text.split() if WILD not in w]
     where = ["TenantId = {tenant:String}", "ServiceName = {s:String}", "TimestampTime >= {a:DateTime}",

@@ -107,14 +107,15 @@ def watermark(store: Store, tenant: str) -> datetime | None:
     return utc(rows[0][0]) if rows else None
 
 
-def states(store: Store, tenant: str) -> dict[str, tuple[str, datetime]]:
-    """service -> (miner state JSON, since) for every indexed service of the tenant."""
+def states(store: Store, tenant: str, service: str | None = None) -> dict[str, tuple[str, datetime]]:
+    """service -> (miner state JSON, since) for every indexed service of the tenant (or one)."""
+    one = "AND ServiceName = {service:String}" if service else ""
     rows = (
         store.scope(tenant)
         .query(
             f"""SELECT ServiceName, State, Since FROM {_db(store)}.{STATE} FINAL
-                WHERE TenantId = {{tenant:String}} AND ServiceName != {{row:String}}""",
-            {"row": TENANT_ROW},
+                WHERE TenantId = {{tenant:String}} AND ServiceName != {{row:String}} {one}""",
+            {"row": TENANT_ROW, **({"service": service} if service else {})},
         )
         .result_rows
     )

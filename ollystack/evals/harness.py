@@ -2,8 +2,9 @@
 
 For each scenario the harness starts `ollystack serve` on a fresh embedded store, sends the
 scenario's history and evaluated stretch from the simulator as OTLP (virtual time, faults with
-ground truth), and then replays the evaluated stretch through the detectors and the incident
-engine on a virtual clock, minute by minute (time to detect, false-positive incidents). The
+ground truth), and then replays the evaluated stretch through the detectors (metric anomalies and
+log patterns) and the incident engine on a virtual clock, minute by minute (time to detect,
+false-positive incidents). The
 investigating agent does not exist yet: its part of the result is reported as missing (null),
 never as zero.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..detect import MetricDetector, Scheduler
+from ..detect import LogIndexer, LogPatternDetector, MetricDetector, Scheduler
 from ..incidents import IncidentManager
 from ..incidents.functions import list_incidents
 from ..incidents.notify import LogNotifier
@@ -71,7 +72,10 @@ def _simulate(s: Scenario, workdir: Path, now: float) -> tuple[ScenarioResult, T
     start, history_end = placed(s, now)
     truth = truth_of(s, history_end)
     spec = SimSpec(seed=s.seed, rps=s.rps, faults=tuple(s.faults_at(history_end)))
-    child = launch(workdir / "data", {"OLLYSTACK_LOG_LEVEL": "warning"})
+    # the replay below runs the detectors in virtual time; the service that ingests the backfill must
+    # not judge it (or index its logs, out of order) on its wall clock
+    child = launch(workdir / "data", {"OLLYSTACK_LOG_LEVEL": "warning", "OLLYSTACK_DETECT_ENABLED": "false",
+                                      "OLLYSTACK_LOG_PATTERNS_ENABLED": "false"})  # fmt: skip
     try:
         progress = backfill_parallel(spec, f"http://127.0.0.1:{child.otlp_http}", start, history_end + s.evaluate)
     finally:
@@ -113,12 +117,14 @@ def _simulate(s: Scenario, workdir: Path, now: float) -> tuple[ScenarioResult, T
 
 
 def _detect(store: Store, start: float, end: float) -> tuple[list[float], str]:
-    """Replay [start, end) through the metric detector and the incident engine in virtual time;
-    returns when each incident opened."""
+    """Replay [start, end) through the detectors (log patterns indexed first, metric anomalies, log
+    patterns) and the incident engine in virtual time; returns when each incident opened."""
     clock = VirtualClock(start)
     manager = IncidentManager(store, clock, notifier=LogNotifier(), relations=TopologyRelations(store, clock))
+    indexer = LogIndexer(store)
+    indexer.catch_up("default", datetime.fromtimestamp(start, UTC))  # the history, as the service indexed it
     detector = MetricDetector(store)
-    sched = Scheduler(store, clock, [detector], [manager])
+    sched = Scheduler(store, clock, [indexer, detector, LogPatternDetector(store)], [manager])
     signals = sched.cycle()  # fits the models on the history
     while clock.now() + DETECT_STEP <= end:
         clock.advance(DETECT_STEP)
@@ -127,9 +133,11 @@ def _detect(store: Store, start: float, end: float) -> tuple[list[float], str]:
     incidents = list_incidents(store, "default")
     starts = sorted(i.opened_at.timestamp() for i in incidents)
     fired = [sig for sig in signals if sig.state == "firing"]
+    from_logs = sum(1 for sig in fired if sig.kind.startswith("log_"))
     models = detector.model_names()
     titles = ", ".join(sorted({i.title for i in incidents}))[:300]
-    return starts, f"detectors: {len(fired)} signals, {len(incidents)} incidents ({titles}); models {', '.join(models)}"
+    return starts, (f"detectors: {len(fired)} signals ({from_logs} from logs), {len(incidents)} incidents "
+                    f"({titles}); models {', '.join(models)}")  # fmt: skip
 
 
 def _fault_seconds(s: Scenario) -> float:
