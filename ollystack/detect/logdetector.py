@@ -91,7 +91,7 @@ class LogPatternDetector:
     min_baseline: timedelta = timedelta(days=1)  # a service's age before its new patterns count
     new_window: timedelta = timedelta(hours=1)  # a template first seen this recently is new
     new_min_count: int = 5
-    new_min_errors: int = 1  # ... or this many lines at ERROR or above
+    new_min_errors: int = 2  # ... or this many at ERROR or above (one stray error line is not news)
     min_rate: float = 1.0  # lines a minute (since first seen) for a template's frequency to be watched
     min_change: float = 5.0  # lines a minute a spike or a drop must move by
     ratio: float = 2.0  # ... and by this factor of the usual level
