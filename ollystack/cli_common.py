@@ -44,6 +44,24 @@ def _open_store(s: Settings) -> Store:
         raise typer.Exit(2) from exc
 
 
+def local_store(s: Settings) -> Store | None:
+    """The store when this process can open it and its schema is current; None when the running
+    service holds it (ask its API then)."""
+    from .config import mask_url
+    from .store import StoreBusy
+
+    try:
+        store = _open_store(s)
+    except StoreBusy:
+        return None
+    if store.schema_version() < store.code_schema_version():
+        store.close()
+        err.print(f"[red]{mask_url(s.clickhouse_url)} has an older schema[/red]: start `ollystack serve` "
+                  "or run `ollystack db migrate` first")  # fmt: skip
+        raise typer.Exit(1)
+    return store
+
+
 def _api_request(s: Settings, method: str, path: str, params: list[tuple[str, str]], tenant: str | None = None,
                  content: bytes | None = None, json_body: Any = None) -> httpx.Response:  # fmt: skip
     """Ask the running service, for when it holds the embedded store, as `tenant` (None: any)."""

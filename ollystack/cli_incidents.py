@@ -12,9 +12,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import incidents as inc_mod
-from .cli_common import JsonOpt, Tenant, _api_request, _emit_json, _open_store, _settings, console, err, parse_since
-from .config import Settings, mask_url
-from .store import Store, StoreBusy
+from .cli_common import (
+    JsonOpt,
+    Tenant,
+    _api_request,
+    _emit_json,
+    _settings,
+    console,
+    err,
+    local_store,
+    parse_since,
+)
+from .config import Settings
+from .store import Store
 
 incidents_app = typer.Typer(help="Incidents: what is broken now, its timeline, who is on it.", no_args_is_help=True)
 T = TypeVar("T")
@@ -32,15 +42,10 @@ def _user() -> str:
 
 def _local(s: Settings, fn: Callable[[Store], T]) -> T | None:
     """Run `fn` on the store when this process can open it; None when the service holds it."""
-    try:
-        store = _open_store(s)
-    except StoreBusy:
+    store = local_store(s)
+    if store is None:
         return None
     try:
-        if store.schema_version() < store.code_schema_version():
-            err.print(f"[red]{mask_url(s.clickhouse_url)} has an older schema[/red]: start `ollystack serve` "
-                      "or run `ollystack db migrate` first")  # fmt: skip
-            raise typer.Exit(1)
         try:
             return fn(store)
         except inc_mod.UnknownIncident as exc:

@@ -14,14 +14,14 @@ from .cli_common import (
     Tenant,
     _api_request,
     _emit_json,
-    _open_store,
     _settings,
     err,
+    local_store,
     parse_since,
     parse_time,
 )
-from .config import Settings, mask_url
-from .store import Store, StoreBusy
+from .config import Settings
+from .store import Store
 
 T = TypeVar("T")
 
@@ -55,15 +55,10 @@ def logs_templates(
 
 def _patterns_local(s: Settings, fn: Callable[[Store], T]) -> T | None:
     """Run `fn` on the store when this process can open it; None when the service holds it."""
-    try:
-        store = _open_store(s)
-    except StoreBusy:
+    store = local_store(s)
+    if store is None:
         return None
     try:
-        if store.schema_version() < store.code_schema_version():
-            err.print(f"[red]{mask_url(s.clickhouse_url)} has an older schema[/red]: start `ollystack serve` "
-                      "or run `ollystack db migrate` first")  # fmt: skip
-            raise typer.Exit(1)
         return fn(store)
     finally:
         store.close()

@@ -20,15 +20,15 @@ from .cli_common import (
     Tenant,
     _api_request,
     _emit_json,
-    _open_store,
     _settings,
     console,
     err,
+    local_store,
     parse_since,
     parse_time,
 )
-from .config import Settings, mask_url
-from .store import Store, StoreBusy
+from .config import Settings
+from .store import Store
 
 T = TypeVar("T")
 map_app = typer.Typer(
@@ -45,15 +45,10 @@ def _local(s: Settings, tenant: str, fn: Callable[[Store], T]) -> T | None:
     stored map); None when the running service holds the store."""
     from .topology import TopologyUpdater
 
-    try:
-        store = _open_store(s)
-    except StoreBusy:
+    store = local_store(s)
+    if store is None:
         return None
     try:
-        if store.schema_version() < store.code_schema_version():
-            err.print(f"[red]{mask_url(s.clickhouse_url)} has an older schema[/red]: start `ollystack serve` "
-                      "or run `ollystack db migrate` first")  # fmt: skip
-            raise typer.Exit(1)
         TopologyUpdater(store).update(tenant, datetime.now(UTC))
         try:
             return fn(store)

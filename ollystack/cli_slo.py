@@ -18,15 +18,15 @@ from .cli_common import (
     Tenant,
     _api_request,
     _emit_json,
-    _open_store,
     _settings,
     console,
     err,
+    local_store,
     parse_time,
 )
-from .config import Settings, mask_url
+from .config import Settings
 from .slo.durations import format_duration, parse_duration
-from .store import Store, StoreBusy
+from .store import Store
 
 slo_app = typer.Typer(help="Service level objectives: status, error budgets, burn-rate alerts.", no_args_is_help=True)
 At = Annotated[str | None, typer.Option("--at", help="evaluate as of this ISO-8601 time (default: now)")]
@@ -35,15 +35,10 @@ T = TypeVar("T")
 
 def _local(s: Settings, fn: Callable[[Store], T]) -> T | None:
     """Run `fn` on the store when this process can open it; None when the service holds it."""
-    try:
-        store = _open_store(s)
-    except StoreBusy:
+    store = local_store(s)
+    if store is None:
         return None
     try:
-        if store.schema_version() < store.code_schema_version():
-            err.print(f"[red]{mask_url(s.clickhouse_url)} has an older schema[/red]: start `ollystack serve` "
-                      "or run `ollystack db migrate` first")  # fmt: skip
-            raise typer.Exit(1)
         try:
             slo_mod.sync_dir(store, s.slo_dir)
         except slo_mod.SLOSpecError as exc:
